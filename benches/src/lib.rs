@@ -1,0 +1,1 @@
+//! Shared helpers for the kairos benchmarks live in the bench files themselves.

@@ -1,0 +1,1 @@
+//! Allocation-free hot-stream decoders (work in progress).
