@@ -11,5 +11,6 @@
 
 pub mod error;
 pub mod fast;
+mod hot_layout;
 
 pub use error::DecodeError;

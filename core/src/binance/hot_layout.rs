@@ -1,0 +1,449 @@
+//! The byte-layout fast path behind [`super::fast::decode_hot`].
+//!
+//! Binance writes each hot stream with the same keys in the same order and no
+//! whitespace. This module matches that exact layout in one forward pass,
+//! parsing each value as it goes. Any deviation (another key order, extra
+//! whitespace, an escape, a value it does not expect) returns `None`, and the
+//! caller falls back to the general JSON scanner, which accepts every valid
+//! ordering and names the problem when there is one. So this path never
+//! decides an error: it only ever says "yes, exactly this" or "ask the other".
+//!
+//! A property test checks that whenever this path answers, the general
+//! scanner gives the same answer.
+
+use super::fast::{
+    AggTrade, BookTicker, DepthBuf, DepthUpdate, HotEvent, Level, Symbol, Trade,
+    MAX_DEPTH_LEVELS_PER_SIDE, MAX_STREAM_NAME_LEN,
+};
+use crate::num::{Price, Qty, DECIMALS};
+
+const POW10: [i64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+/// Most digits a decimal may have on this path (larger ones fall back).
+const MAX_DEC_DIGITS: u32 = 18;
+/// Most digits of an integer on this path (19 always fit a u64).
+const MAX_INT_DIGITS: usize = 19;
+
+struct L<'a> {
+    b: &'a [u8],
+    p: usize,
+}
+
+impl L<'_> {
+    #[inline(always)]
+    fn lit(&mut self, s: &[u8]) -> Option<()> {
+        let end = self.p + s.len();
+        if self.b.get(self.p..end)? == s {
+            self.p = end;
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    #[inline(always)]
+    fn byte(&self) -> Option<u8> {
+        self.b.get(self.p).copied()
+    }
+
+    /// Unsigned integer: 1 to 19 digits.
+    #[inline(always)]
+    fn u64(&mut self) -> Option<u64> {
+        let start = self.p;
+        let mut v: u64 = 0;
+        while let Some(&c) = self.b.get(self.p) {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            v = v.wrapping_mul(10).wrapping_add(u64::from(d));
+            self.p += 1;
+        }
+        let n = self.p - start;
+        if n == 0 || n > MAX_INT_DIGITS {
+            return None;
+        }
+        // A leading zero is only valid alone (JSON).
+        if n > 1 && self.b[start] == b'0' {
+            return None;
+        }
+        if n == MAX_INT_DIGITS {
+            // 19 digits may exceed u64::MAX: let the checked path decide.
+            return None;
+        }
+        Some(v)
+    }
+
+    /// A decimal string's contents up to its closing quote, consumed.
+    ///
+    /// Binance prints exactly eight decimal places, so the common shape is
+    /// `<1..=11 digits>.<8 digits>"`: the eight fraction digits are converted
+    /// in one 64-bit word. Other shapes take the byte loop.
+    #[inline(always)]
+    fn dec(&mut self) -> Option<i64> {
+        let start = self.p;
+        let mut int: i64 = 0;
+        let mut p = start;
+        while let Some(&c) = self.b.get(p) {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            int = int * 10 + i64::from(d);
+            p += 1;
+            if p - start > MAX_INT_PART_DIGITS {
+                return self.dec_slow();
+            }
+        }
+        if p > start && self.b.get(p) == Some(&b'.') {
+            if let Some(chunk) = self.b.get(p + 1..p + 10) {
+                if chunk[8] == b'"' {
+                    let mut word = [0u8; 8];
+                    word.copy_from_slice(&chunk[..8]);
+                    if let Some(frac) = eight_digits(u64::from_le_bytes(word)) {
+                        self.p = p + 10;
+                        return Some(int * SCALE + frac as i64);
+                    }
+                }
+            }
+        }
+        self.dec_slow()
+    }
+
+    /// The general byte loop behind [`L::dec`].
+    #[inline(never)]
+    fn dec_slow(&mut self) -> Option<i64> {
+        let mut v: i64 = 0;
+        let mut digits: u32 = 0;
+        let mut frac: u32 = 0;
+        let mut dot = false;
+        loop {
+            let c = *self.b.get(self.p)?;
+            self.p += 1;
+            let d = c.wrapping_sub(b'0');
+            if d <= 9 {
+                v = v * 10 + i64::from(d);
+                digits += 1;
+                frac += u32::from(dot);
+                if digits > MAX_DEC_DIGITS {
+                    return None;
+                }
+            } else if c == b'.' && !dot {
+                dot = true;
+            } else if c == b'"' {
+                break;
+            } else {
+                return None;
+            }
+        }
+        if digits == 0 || frac > DECIMALS {
+            return None;
+        }
+        v.checked_mul(POW10[(DECIMALS - frac) as usize])
+    }
+
+    /// A symbol's contents up to its closing quote, consumed.
+    #[inline(always)]
+    fn sym(&mut self) -> Option<Symbol> {
+        let start = self.p;
+        let n = string_end(self.b, start, super::fast::MAX_SYMBOL_LEN)?;
+        let s = Symbol::new(&self.b[start..start + n])?;
+        self.p = start + n + 1;
+        Some(s)
+    }
+
+    #[inline(always)]
+    fn boolean(&mut self) -> Option<bool> {
+        match self.byte()? {
+            b't' => self.lit(b"true").map(|_| true),
+            b'f' => self.lit(b"false").map(|_| false),
+            _ => None,
+        }
+    }
+
+    /// `[["p","q"],…]` into `out`.
+    #[inline(always)]
+    fn levels(&mut self, out: &mut Vec<Level>) -> Option<()> {
+        out.clear();
+        self.lit(b"[")?;
+        if self.byte()? == b']' {
+            self.p += 1;
+            return Some(());
+        }
+        loop {
+            if out.len() == MAX_DEPTH_LEVELS_PER_SIDE {
+                return None;
+            }
+            self.lit(b"[\"")?;
+            let price = self.dec()?;
+            self.lit(b",\"")?;
+            let qty = self.dec()?;
+            self.lit(b"]")?;
+            out.push(Level {
+                price: Price::from_units_unchecked(price),
+                qty: Qty::from_units_unchecked(qty),
+            });
+            match self.byte()? {
+                b',' => self.p += 1,
+                b']' => {
+                    self.p += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// Integer digits the word-at-a-time path takes (10^11 × 10^8 fits an i64).
+const MAX_INT_PART_DIGITS: usize = 10;
+const SCALE: i64 = crate::num::SCALE;
+
+/// Converts eight ASCII digits packed little-endian in a word (first digit in
+/// the lowest byte) to their value, or `None` when any byte is not a digit.
+#[inline(always)]
+fn eight_digits(word: u64) -> Option<u64> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // Every byte in 0x30..=0x39: high nibble 3, and adding 6 does not carry
+    // into the high nibble.
+    let high_ok = word & (0xF0 * ONES) == 0x30 * ONES;
+    let low_ok = (word.wrapping_add(0x06 * ONES)) & (0xF0 * ONES) == 0x30 * ONES;
+    if !(high_ok && low_ok) {
+        return None;
+    }
+    // Pairwise combine: bytes → 2-digit, → 4-digit, → 8-digit values.
+    let mut v = word & (0x0F * ONES);
+    v = (v.wrapping_mul(10) + (v >> 8)) & 0x00FF_00FF_00FF_00FF;
+    v = (v.wrapping_mul(100) + (v >> 16)) & 0x0000_FFFF_0000_FFFF;
+    v = (v.wrapping_mul(10_000) + (v >> 32)) & 0xFFFF_FFFF;
+    Some(v)
+}
+
+/// The length of a plain string whose contents start at `start`: the offset
+/// of its closing quote, when that comes within `max` bytes and no escape or
+/// control byte comes before it. Scans a 64-bit word at a time.
+#[inline(always)]
+fn string_end(buf: &[u8], start: usize, max: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut off = 0;
+    while off <= max {
+        let Some(chunk) = buf.get(start + off..start + off + 8) else {
+            // Fewer than eight bytes left: byte by byte.
+            let rest = buf.get(start + off..)?;
+            for (i, &c) in rest.iter().enumerate() {
+                if c == b'"' {
+                    return (off + i <= max).then_some(off + i);
+                }
+                if c == b'\\' || c < 0x20 {
+                    return None;
+                }
+            }
+            return None;
+        };
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let v = u64::from_le_bytes(word);
+        // A byte equal to '"' or '\\', or below 0x20, sets its high bit here;
+        // the lowest flagged byte is always a true hit.
+        let quote = v ^ (0x22 * ONES);
+        let slash = v ^ (0x5C * ONES);
+        let flags = (quote.wrapping_sub(ONES) & !quote)
+            | (slash.wrapping_sub(ONES) & !slash)
+            | (v.wrapping_sub(0x20 * ONES) & !v);
+        let flags = flags & HIGH;
+        if flags != 0 {
+            let i = (flags.trailing_zeros() / 8) as usize;
+            if chunk[i] != b'"' {
+                return None;
+            }
+            return (off + i <= max).then_some(off + i);
+        }
+        off += 8;
+    }
+    None
+}
+
+/// Tries the exact Binance layout; `None` means "use the general scanner".
+#[inline]
+pub(super) fn decode(
+    frame: &[u8],
+    depth: &mut DepthBuf,
+) -> Option<(HotEvent, Option<(usize, usize)>)> {
+    let mut l = L { b: frame, p: 0 };
+    let mut stream = None;
+    if l.lit(b"{\"stream\":\"").is_some() {
+        let start = l.p;
+        let n = string_end(frame, start, MAX_STREAM_NAME_LEN)?;
+        stream = Some((start, start + n));
+        l.p = start + n + 1;
+        l.lit(b",\"data\":")?;
+    } else {
+        l.p = 0;
+    }
+    let ev = payload(&mut l, depth)?;
+    if stream.is_some() {
+        l.lit(b"}")?;
+    }
+    // Only whitespace may follow.
+    if !frame[l.p..]
+        .iter()
+        .all(|c| matches!(c, b' ' | b'\n' | b'\r' | b'\t'))
+    {
+        return None;
+    }
+    Some((ev, stream))
+}
+
+#[inline(always)]
+fn payload(l: &mut L<'_>, depth: &mut DepthBuf) -> Option<HotEvent> {
+    if l.lit(b"{\"u\":").is_some() {
+        let update_id = l.u64()?;
+        l.lit(b",\"s\":\"")?;
+        let symbol = l.sym()?;
+        l.lit(b",\"b\":\"")?;
+        let bid = l.dec()?;
+        l.lit(b",\"B\":\"")?;
+        let bid_qty = l.dec()?;
+        l.lit(b",\"a\":\"")?;
+        let ask = l.dec()?;
+        l.lit(b",\"A\":\"")?;
+        let ask_qty = l.dec()?;
+        l.lit(b"}")?;
+        return Some(HotEvent::BookTicker(BookTicker {
+            update_id,
+            symbol,
+            bid: Price::from_units_unchecked(bid),
+            bid_qty: Qty::from_units_unchecked(bid_qty),
+            ask: Price::from_units_unchecked(ask),
+            ask_qty: Qty::from_units_unchecked(ask_qty),
+        }));
+    }
+    l.lit(b"{\"e\":\"")?;
+    if l.lit(b"trade\",\"E\":").is_some() {
+        let event_time_ms = l.u64()?;
+        l.lit(b",\"s\":\"")?;
+        let symbol = l.sym()?;
+        l.lit(b",\"t\":")?;
+        let trade_id = l.u64()?;
+        l.lit(b",\"p\":\"")?;
+        let price = l.dec()?;
+        l.lit(b",\"q\":\"")?;
+        let qty = l.dec()?;
+        l.lit(b",\"T\":")?;
+        let trade_time_ms = l.u64()?;
+        l.lit(b",\"m\":")?;
+        let buyer_is_maker = l.boolean()?;
+        l.lit(b",\"M\":")?;
+        l.boolean()?;
+        l.lit(b"}")?;
+        return Some(HotEvent::Trade(Trade {
+            event_time_ms,
+            symbol,
+            trade_id,
+            price: Price::from_units_unchecked(price),
+            qty: Qty::from_units_unchecked(qty),
+            trade_time_ms,
+            buyer_is_maker,
+        }));
+    }
+    if l.lit(b"depthUpdate\",\"E\":").is_some() {
+        let event_time_ms = l.u64()?;
+        l.lit(b",\"s\":\"")?;
+        let symbol = l.sym()?;
+        l.lit(b",\"U\":")?;
+        let first_update_id = l.u64()?;
+        l.lit(b",\"u\":")?;
+        let final_update_id = l.u64()?;
+        l.lit(b",\"b\":")?;
+        l.levels(&mut depth.bids)?;
+        l.lit(b",\"a\":")?;
+        l.levels(&mut depth.asks)?;
+        l.lit(b"}")?;
+        return Some(HotEvent::Depth(DepthUpdate {
+            event_time_ms,
+            symbol,
+            first_update_id,
+            final_update_id,
+        }));
+    }
+    if l.lit(b"aggTrade\",\"E\":").is_some() {
+        let event_time_ms = l.u64()?;
+        l.lit(b",\"s\":\"")?;
+        let symbol = l.sym()?;
+        l.lit(b",\"a\":")?;
+        let agg_trade_id = l.u64()?;
+        l.lit(b",\"p\":\"")?;
+        let price = l.dec()?;
+        l.lit(b",\"q\":\"")?;
+        let qty = l.dec()?;
+        l.lit(b",\"f\":")?;
+        let first_trade_id = l.u64()?;
+        l.lit(b",\"l\":")?;
+        let last_trade_id = l.u64()?;
+        l.lit(b",\"T\":")?;
+        let trade_time_ms = l.u64()?;
+        l.lit(b",\"m\":")?;
+        let buyer_is_maker = l.boolean()?;
+        l.lit(b",\"M\":")?;
+        l.boolean()?;
+        l.lit(b"}")?;
+        return Some(HotEvent::AggTrade(AggTrade {
+            event_time_ms,
+            symbol,
+            agg_trade_id,
+            price: Price::from_units_unchecked(price),
+            qty: Qty::from_units_unchecked(qty),
+            first_trade_id,
+            last_trade_id,
+            trade_time_ms,
+            buyer_is_maker,
+        }));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{eight_digits, string_end};
+
+    #[test]
+    fn string_end_finds_the_quote_or_refuses() {
+        let b = br#"btcusdt@depth@100ms","data""#;
+        assert_eq!(string_end(b, 0, 64), Some(19));
+        assert_eq!(string_end(b, 0, 18), None);
+        assert_eq!(string_end(b"ab\\\"c\"", 0, 64), None);
+        assert_eq!(string_end(b"abc", 0, 64), None);
+        assert_eq!(string_end(b"a\tb\"", 0, 64), None);
+        assert_eq!(string_end(b"a\x7fb\"", 0, 64), Some(3));
+        assert_eq!(string_end(b"\"", 0, 64), Some(0));
+        assert_eq!(string_end(b"xx12345678\"", 2, 8), Some(8));
+        assert_eq!(string_end(b"\xff\xfe\"", 0, 8), Some(2));
+        for n in 0..40 {
+            let mut v = vec![b'a'; n];
+            v.push(b'"');
+            assert_eq!(string_end(&v, 0, 64), Some(n));
+        }
+    }
+
+    #[test]
+    fn eight_digits_word() {
+        let w = |s: &[u8; 8]| eight_digits(u64::from_le_bytes(*s));
+        assert_eq!(w(b"12345678"), Some(12_345_678));
+        assert_eq!(w(b"00000001"), Some(1));
+        assert_eq!(w(b"90000000"), Some(90_000_000));
+        assert_eq!(w(b"99999999"), Some(99_999_999));
+        assert_eq!(w(b"1234567:"), None);
+        assert_eq!(w(b"1234567/"), None);
+        assert_eq!(w(b"1234\"567"), None);
+    }
+}
