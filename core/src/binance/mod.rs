@@ -10,6 +10,11 @@
 //! - [`message`]: one entry point that classifies and decodes any message.
 
 pub mod error;
+pub mod errors;
+pub mod exchange_info;
 pub mod fast;
+pub mod filters;
+pub mod rest;
+pub mod ws_api;
 
 pub use error::DecodeError;

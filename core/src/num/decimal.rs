@@ -271,20 +271,28 @@ mod tests {
         assert_eq!(p("1.2.3"), Err(NumError::InvalidChar { at: 3, byte: b'.' }));
         assert_eq!(p("+1"), Err(NumError::InvalidChar { at: 0, byte: b'+' }));
         assert_eq!(p(" 1"), Err(NumError::InvalidChar { at: 0, byte: b' ' }));
-        assert_eq!(parse_i128(b"-1", Sign::NonNegative), Err(NumError::Negative));
+        assert_eq!(
+            parse_i128(b"-1", Sign::NonNegative),
+            Err(NumError::Negative)
+        );
         assert_eq!(
             parse_i64(b"92233720368.54775808", Sign::Any),
             Err(NumError::Overflow)
         );
-        assert_eq!(
-            parse_i64(b"92233720368.54775807", Sign::Any),
-            Ok(i64::MAX)
-        );
+        assert_eq!(parse_i64(b"92233720368.54775807", Sign::Any), Ok(i64::MAX));
     }
 
     #[test]
     fn fast_and_wide_parsers_agree() {
-        for s in ["0", "1", "0.5", "123456789.12345678", "10.", "007.10", "92233720368"] {
+        for s in [
+            "0",
+            "1",
+            "0.5",
+            "123456789.12345678",
+            "10.",
+            "007.10",
+            "92233720368",
+        ] {
             assert_eq!(
                 i128::from(parse_i64(s.as_bytes(), Sign::Any).unwrap()),
                 p(s).unwrap(),

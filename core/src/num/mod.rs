@@ -243,7 +243,9 @@ impl Wide {
 
     /// Narrows to an [`Amount`], or an error when it does not fit.
     pub fn to_amount(self) -> Result<Amount, NumError> {
-        i64::try_from(self.0).map(Amount).map_err(|_| NumError::Overflow)
+        i64::try_from(self.0)
+            .map(Amount)
+            .map_err(|_| NumError::Overflow)
     }
 }
 
@@ -273,7 +275,9 @@ impl Amount {
             .checked_mul(decimal::SCALE_I128)
             .ok_or(NumError::Overflow)?;
         let q = div_round(n, i128::from(price.0), mode)?;
-        i64::try_from(q).map_err(|_| NumError::Overflow).and_then(Qty::from_units)
+        i64::try_from(q)
+            .map_err(|_| NumError::Overflow)
+            .and_then(Qty::from_units)
     }
 
     /// The absolute value, checked.
@@ -312,21 +316,42 @@ mod tests {
         let p = Price::parse("61837.63").unwrap();
         let q = Qty::parse("0.00123").unwrap();
         // 61837.63 × 0.00123 = 76.0602849 exactly.
-        assert_eq!(p.notional(q, Rounding::Down).unwrap().to_string(), "76.06028490");
+        assert_eq!(
+            p.notional(q, Rounding::Down).unwrap().to_string(),
+            "76.06028490"
+        );
         let q = Qty::parse("0.00000001").unwrap();
         // 0.0006183763 → 0.00061837 (down) / 0.00061838 (up).
-        assert_eq!(p.notional(q, Rounding::Down).unwrap().to_string(), "0.00061837");
-        assert_eq!(p.notional(q, Rounding::Up).unwrap().to_string(), "0.00061838");
-        assert_eq!(p.notional(q, Rounding::HalfEven).unwrap().to_string(), "0.00061838");
+        assert_eq!(
+            p.notional(q, Rounding::Down).unwrap().to_string(),
+            "0.00061837"
+        );
+        assert_eq!(
+            p.notional(q, Rounding::Up).unwrap().to_string(),
+            "0.00061838"
+        );
+        assert_eq!(
+            p.notional(q, Rounding::HalfEven).unwrap().to_string(),
+            "0.00061838"
+        );
     }
 
     #[test]
     fn division_back_to_quantity() {
         let a = Amount::parse("100").unwrap();
         let p = Price::parse("3").unwrap();
-        assert_eq!(a.div_price(p, Rounding::Down).unwrap().to_string(), "33.33333333");
-        assert_eq!(a.div_price(p, Rounding::Up).unwrap().to_string(), "33.33333334");
-        assert_eq!(a.div_price(Price::ZERO, Rounding::Down), Err(NumError::DivByZero));
+        assert_eq!(
+            a.div_price(p, Rounding::Down).unwrap().to_string(),
+            "33.33333333"
+        );
+        assert_eq!(
+            a.div_price(p, Rounding::Up).unwrap().to_string(),
+            "33.33333334"
+        );
+        assert_eq!(
+            a.div_price(Price::ZERO, Rounding::Down),
+            Err(NumError::DivByZero)
+        );
         assert_eq!(
             Amount::parse("-1").unwrap().div_price(p, Rounding::Down),
             Err(NumError::Negative)
@@ -339,16 +364,28 @@ mod tests {
         assert_eq!(Price::ZERO.checked_sub(one), Err(NumError::Negative));
         assert_eq!(Qty::parse("-0.1"), Err(NumError::Negative));
         assert_eq!(Amount::parse("-0.1").unwrap().units(), -10_000_000);
-        assert_eq!(Price::MAX.checked_add(Price::from_units(1).unwrap()), Err(NumError::Overflow));
+        assert_eq!(
+            Price::MAX.checked_add(Price::from_units(1).unwrap()),
+            Err(NumError::Overflow)
+        );
     }
 
     #[test]
     fn tick_rounding() {
         let tick = Price::parse("0.01").unwrap();
         let p = Price::parse("61837.637").unwrap();
-        assert_eq!(p.round_to(tick, Rounding::Down).unwrap().to_string(), "61837.63000000");
-        assert_eq!(p.round_to(tick, Rounding::Up).unwrap().to_string(), "61837.64000000");
-        assert_eq!(p.round_to(Price::ZERO, Rounding::Down), Err(NumError::BadStep));
+        assert_eq!(
+            p.round_to(tick, Rounding::Down).unwrap().to_string(),
+            "61837.63000000"
+        );
+        assert_eq!(
+            p.round_to(tick, Rounding::Up).unwrap().to_string(),
+            "61837.64000000"
+        );
+        assert_eq!(
+            p.round_to(Price::ZERO, Rounding::Down),
+            Err(NumError::BadStep)
+        );
         assert!(Price::parse("61837.64").unwrap().is_multiple_of(tick));
         assert!(!p.is_multiple_of(tick));
     }
@@ -366,14 +403,22 @@ mod tests {
     fn serde_reads_strings_and_names_the_problem() {
         let p: Price = serde_json::from_str("\"0.0010\"").unwrap();
         assert_eq!(serde_json::to_string(&p).unwrap(), "\"0.00100000\"");
-        let e = serde_json::from_str::<Price>("\"1e-5\"").unwrap_err().to_string();
+        let e = serde_json::from_str::<Price>("\"1e-5\"")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("exponent"), "{e}");
         assert!(serde_json::from_str::<Price>("0.5").is_err());
     }
 
     #[test]
     fn display_pads_like_strings() {
-        assert_eq!(format!("{:>16}", Qty::parse("1.5").unwrap()), "      1.50000000");
-        assert_eq!(format!("{:?}", Qty::parse("1.5").unwrap()), "Qty(1.50000000)");
+        assert_eq!(
+            format!("{:>16}", Qty::parse("1.5").unwrap()),
+            "      1.50000000"
+        );
+        assert_eq!(
+            format!("{:?}", Qty::parse("1.5").unwrap()),
+            "Qty(1.50000000)"
+        );
     }
 }
