@@ -5,14 +5,16 @@
 
 use kairos_core::binance::errors::ErrorCode;
 use kairos_core::binance::exchange_info::decode_exchange_info;
+use kairos_core::binance::exchange_info::{ExchangeInfo, RateLimitInterval, RateLimitType};
 use kairos_core::binance::rest::*;
 use kairos_core::binance::ws_api::{decode_ws_api_response, RequestId, WsApiResponse};
-use kairos_core::binance::exchange_info::{ExchangeInfo, RateLimitInterval, RateLimitType};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 fn data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/messages").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/messages")
+        .join(rel)
 }
 
 fn read(rel: &str) -> String {
@@ -28,7 +30,11 @@ fn files(dir: &str) -> BTreeSet<String> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                let rel = p.strip_prefix(data(dir)).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(data(dir))
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.insert(rel);
             }
         }
@@ -62,7 +68,9 @@ fn socket_body(rel: &str) -> String {
 }
 
 fn check_full_order(o: &OrderResponse) {
-    let OrderResponse::Full(f) = o else { panic!("expected FULL: {o:?}") };
+    let OrderResponse::Full(f) = o else {
+        panic!("expected FULL: {o:?}")
+    };
     assert_eq!(f.order.symbol, "BTCUSDT");
     assert_eq!(f.order.order_type, OrderType::Limit);
     assert_eq!(f.order.side, Side::Sell);
@@ -91,44 +99,84 @@ fn binance_net_rest_endpoints() {
         "Trading/GetOrders.txt",
     ];
     let unsupported = [
-        "Account/GetAPIKeyPermissions.txt", "Account/GetAccountStatus.txt", "Account/GetBalances.txt",
-        "Account/GetCommissionRates.txt", "Account/GetOrderRateLimitStatus.txt", "Account/GetTradeFee.txt",
-        "Account/GetTradingStatus.txt", "ExchangeData/GetAggregatedTradeHistory.txt",
-        "ExchangeData/GetAssetDetails.txt", "ExchangeData/GetAvgPrice.txt", "ExchangeData/GetBookPrice.txt",
-        "ExchangeData/GetConvertListAllPairs.txt", "ExchangeData/GetConvertQuantityPrecisionPerAsset.txt",
-        "ExchangeData/GetCrossMarginCollateralRatio.txt", "ExchangeData/GetDelistSchedule.txt",
-        "ExchangeData/GetExecutionRules.txt", "ExchangeData/GetFutureHourlyInterestRate.txt",
-        "ExchangeData/GetIsolatedMarginSymbols.txt", "ExchangeData/GetIsolatedMarginTierData.txt",
-        "ExchangeData/GetLeveragedTokenInfo.txt", "ExchangeData/GetMarginAssets.txt",
-        "ExchangeData/GetMarginDelistSchedule.txt", "ExchangeData/GetMarginPriceIndex.txt",
-        "ExchangeData/GetMarginSymbols.txt", "ExchangeData/GetPrice.txt", "ExchangeData/GetRecentTrades.txt",
-        "ExchangeData/GetReferencePrice.txt", "ExchangeData/GetReferencePriceCalculation.txt",
-        "ExchangeData/GetRollingWindowTicker.txt", "ExchangeData/GetSystemStatus.txt",
-        "ExchangeData/GetTicker.txt", "ExchangeData/GetTradeHistory.txt", "ExchangeData/GetTradingDayTicker.txt",
-        "Trading/AmendOrder.txt", "Trading/CancelOcoOrder.txt", "Trading/GetPreventedTrades.txt",
-        "Trading/GetUserTrades.txt", "Trading/PlaceOcoOrderList.txt", "Trading/PlaceTestOrder.txt",
+        "Account/GetAPIKeyPermissions.txt",
+        "Account/GetAccountStatus.txt",
+        "Account/GetBalances.txt",
+        "Account/GetCommissionRates.txt",
+        "Account/GetOrderRateLimitStatus.txt",
+        "Account/GetTradeFee.txt",
+        "Account/GetTradingStatus.txt",
+        "ExchangeData/GetAggregatedTradeHistory.txt",
+        "ExchangeData/GetAssetDetails.txt",
+        "ExchangeData/GetAvgPrice.txt",
+        "ExchangeData/GetBookPrice.txt",
+        "ExchangeData/GetConvertListAllPairs.txt",
+        "ExchangeData/GetConvertQuantityPrecisionPerAsset.txt",
+        "ExchangeData/GetCrossMarginCollateralRatio.txt",
+        "ExchangeData/GetDelistSchedule.txt",
+        "ExchangeData/GetExecutionRules.txt",
+        "ExchangeData/GetFutureHourlyInterestRate.txt",
+        "ExchangeData/GetIsolatedMarginSymbols.txt",
+        "ExchangeData/GetIsolatedMarginTierData.txt",
+        "ExchangeData/GetLeveragedTokenInfo.txt",
+        "ExchangeData/GetMarginAssets.txt",
+        "ExchangeData/GetMarginDelistSchedule.txt",
+        "ExchangeData/GetMarginPriceIndex.txt",
+        "ExchangeData/GetMarginSymbols.txt",
+        "ExchangeData/GetPrice.txt",
+        "ExchangeData/GetRecentTrades.txt",
+        "ExchangeData/GetReferencePrice.txt",
+        "ExchangeData/GetReferencePriceCalculation.txt",
+        "ExchangeData/GetRollingWindowTicker.txt",
+        "ExchangeData/GetSystemStatus.txt",
+        "ExchangeData/GetTicker.txt",
+        "ExchangeData/GetTradeHistory.txt",
+        "ExchangeData/GetTradingDayTicker.txt",
+        "Trading/AmendOrder.txt",
+        "Trading/CancelOcoOrder.txt",
+        "Trading/GetPreventedTrades.txt",
+        "Trading/GetUserTrades.txt",
+        "Trading/PlaceOcoOrderList.txt",
+        "Trading/PlaceTestOrder.txt",
         "Trading/ReplaceOrder.txt",
     ];
     let dir = "binance_net/Endpoints/Spot";
-    let all: BTreeSet<String> = supported.iter().chain(unsupported.iter()).map(|s| s.to_string()).collect();
-    assert_eq!(files(dir), all, "fixture set changed: classify the new files");
+    let all: BTreeSet<String> = supported
+        .iter()
+        .chain(unsupported.iter())
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(
+        files(dir),
+        all,
+        "fixture set changed: classify the new files"
+    );
 
     for name in supported {
         let rel = format!("{dir}/{name}");
         let b = endpoint_body(&rel);
         let b = b.as_bytes();
         match name {
-            "ExchangeData/GetServerTime.txt" => assert_eq!(decode_server_time(b).unwrap().server_time, 1499827319559),
+            "ExchangeData/GetServerTime.txt" => {
+                assert_eq!(decode_server_time(b).unwrap().server_time, 1499827319559)
+            }
             "ExchangeData/GetKlines.txt" | "ExchangeData/GetUiKlines.txt" => {
                 let k = decode_klines(b).unwrap();
                 assert!(!k.is_empty(), "{rel}");
-                assert!(k[0].close_time > k[0].open_time && k[0].high >= k[0].low, "{rel}: {:?}", k[0]);
+                assert!(
+                    k[0].close_time > k[0].open_time && k[0].high >= k[0].low,
+                    "{rel}: {:?}",
+                    k[0]
+                );
             }
             "ExchangeData/GetExchangeInfo.txt" => {
                 // The docs' example has a placeholder `"rateLimits": [{}]`; a
                 // rate limit without fields is rejected, naming the field.
                 let e = decode_exchange_info(b).unwrap_err().to_string();
-                assert!(e.contains("exchangeInfo") && e.contains("rateLimitType"), "{e}");
+                assert!(
+                    e.contains("exchangeInfo") && e.contains("rateLimitType"),
+                    "{e}"
+                );
                 let mut v: serde_json::Value = serde_json::from_slice(b).unwrap();
                 v["rateLimits"] = serde_json::json!([]);
                 let e = decode_exchange_info(&serde_json::to_vec(&v).unwrap()).unwrap();
@@ -189,19 +237,39 @@ fn binance_net_ws_api() {
         "Trading/GetOpenOrders.txt",
     ];
     let envelope_only = [
-        "Account/GetOrderRateLimits.txt", "ExchangeData/GetAggregatedTradeHistory.txt",
-        "ExchangeData/GetBookTickers.txt", "ExchangeData/GetCurrentAvgPrice.txt",
-        "ExchangeData/GetRecentTrades.txt", "ExchangeData/GetRollingWindowTickers.txt",
-        "ExchangeData/GetTickers.txt", "ExchangeData/GetTradeHistory.txt", "Trading/AmendOrder.txt",
-        "Trading/CancelAllOrders.txt", "Trading/CancelOcoOrder.txt", "Trading/GetOcoOrder.txt",
-        "Trading/GetOpenOcoOrders.txt", "Trading/GetPreventedTrades.txt", "Trading/GetUserTrades.txt",
-        "Trading/PlaceOcoOrder.txt", "Trading/PlaceTestOrder.txt", "Trading/ReplaceOrder.txt",
+        "Account/GetOrderRateLimits.txt",
+        "ExchangeData/GetAggregatedTradeHistory.txt",
+        "ExchangeData/GetBookTickers.txt",
+        "ExchangeData/GetCurrentAvgPrice.txt",
+        "ExchangeData/GetRecentTrades.txt",
+        "ExchangeData/GetRollingWindowTickers.txt",
+        "ExchangeData/GetTickers.txt",
+        "ExchangeData/GetTradeHistory.txt",
+        "Trading/AmendOrder.txt",
+        "Trading/CancelAllOrders.txt",
+        "Trading/CancelOcoOrder.txt",
+        "Trading/GetOcoOrder.txt",
+        "Trading/GetOpenOcoOrders.txt",
+        "Trading/GetPreventedTrades.txt",
+        "Trading/GetUserTrades.txt",
+        "Trading/PlaceOcoOrder.txt",
+        "Trading/PlaceTestOrder.txt",
+        "Trading/ReplaceOrder.txt",
     ];
-    let all: BTreeSet<String> = typed.iter().chain(envelope_only.iter()).map(|s| s.to_string()).collect();
-    assert_eq!(files(dir), all, "fixture set changed: classify the new files");
+    let all: BTreeSet<String> = typed
+        .iter()
+        .chain(envelope_only.iter())
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(
+        files(dir),
+        all,
+        "fixture set changed: classify the new files"
+    );
     for name in all.iter() {
         let rel = format!("{dir}/{name}");
-        let r = decode_ws_api_response(socket_body(&rel).as_bytes()).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        let r = decode_ws_api_response(socket_body(&rel).as_bytes())
+            .unwrap_or_else(|e| panic!("{rel}: {e}"));
         assert_eq!(r.id, Some(RequestId::Str("|1|".into())), "{rel}");
         assert_eq!(r.status, 200, "{rel}");
         assert!(r.is_ok(), "{rel}");
@@ -229,7 +297,10 @@ fn binance_net_ws_api() {
             "Trading/CancelOrder.txt" => {
                 // Binance.Net's expected `order.cancel` response is a query-order
                 // body (FILLED, no origClientOrderId): not a cancel response.
-                let e = r.result_as::<CanceledOrder>("cancel").unwrap_err().to_string();
+                let e = r
+                    .result_as::<CanceledOrder>("cancel")
+                    .unwrap_err()
+                    .to_string();
                 assert!(e.contains("origClientOrderId"), "{e}");
                 let o: OrderInfo = r.result_as("order").unwrap().unwrap();
                 assert_eq!(o.status, OrderStatus::Filled);
@@ -266,18 +337,34 @@ fn nautilus_rest_fixtures() {
         "http_responses/http_spot_wallet_account.json",
     ];
     let unsupported = [
-        "crates_spot_http_json/account_trades_response.json", "crates_spot_http_json/avg_price_response.json",
-        "crates_spot_http_json/book_ticker_response.json", "crates_spot_http_json/cancel_open_orders_response.json",
-        "crates_spot_http_json/ping_response.json", "crates_spot_http_json/ticker_24hr_response.json",
-        "crates_spot_http_json/ticker_price_response.json", "crates_spot_http_json/trades_response.json",
-        "http_responses/http_spot_market_agg_trades.json", "http_responses/http_spot_market_avg_price.json",
-        "http_responses/http_spot_market_book_ticker.json", "http_responses/http_spot_market_historical_trades.json",
-        "http_responses/http_spot_market_ping.json", "http_responses/http_spot_market_ticker_price.json",
-        "http_responses/http_spot_market_trades.json", "http_responses/http_wallet_trading_fee.json",
+        "crates_spot_http_json/account_trades_response.json",
+        "crates_spot_http_json/avg_price_response.json",
+        "crates_spot_http_json/book_ticker_response.json",
+        "crates_spot_http_json/cancel_open_orders_response.json",
+        "crates_spot_http_json/ping_response.json",
+        "crates_spot_http_json/ticker_24hr_response.json",
+        "crates_spot_http_json/ticker_price_response.json",
+        "crates_spot_http_json/trades_response.json",
+        "http_responses/http_spot_market_agg_trades.json",
+        "http_responses/http_spot_market_avg_price.json",
+        "http_responses/http_spot_market_book_ticker.json",
+        "http_responses/http_spot_market_historical_trades.json",
+        "http_responses/http_spot_market_ping.json",
+        "http_responses/http_spot_market_ticker_price.json",
+        "http_responses/http_spot_market_trades.json",
+        "http_responses/http_wallet_trading_fee.json",
         "http_responses/http_wallet_trading_fees.json",
     ];
-    let all: BTreeSet<String> = typed.iter().chain(unsupported.iter()).map(|s| s.to_string()).collect();
-    assert_eq!(files("nautilus_trader"), all, "fixture set changed: classify the new files");
+    let all: BTreeSet<String> = typed
+        .iter()
+        .chain(unsupported.iter())
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(
+        files("nautilus_trader"),
+        all,
+        "fixture set changed: classify the new files"
+    );
     for name in typed {
         let b = read(&format!("nautilus_trader/{name}"));
         let b = b.as_bytes();
@@ -287,12 +374,18 @@ fn nautilus_rest_fixtures() {
                 let a = decode_account(b).unwrap();
                 assert_eq!(a.uid, Some(354937868));
                 assert_eq!(a.commission_rates.unwrap().maker.to_string(), "0.00150000");
-                assert_eq!(a.balance("BTC").unwrap().free.to_string(), "4723846.89208129");
+                assert_eq!(
+                    a.balance("BTC").unwrap().free.to_string(),
+                    "4723846.89208129"
+                );
             }
             "http_spot_wallet_account.json" => {
                 let a = decode_account(b).unwrap();
                 assert_eq!(a.maker_commission, 15);
-                assert_eq!(a.balance("LTC").unwrap().free.to_string(), "4763368.68006011");
+                assert_eq!(
+                    a.balance("LTC").unwrap().free.to_string(),
+                    "4763368.68006011"
+                );
             }
             "all_orders_response.json" | "open_orders_response.json" => {
                 let v = decode_open_orders(b).unwrap();
@@ -332,7 +425,9 @@ fn nautilus_rest_fixtures() {
             "http_spot_market_klines.json" => assert!(!decode_klines(b).unwrap().is_empty()),
             "new_order_full_response.json" => {
                 let o = decode_order_response(b).unwrap();
-                let OrderResponse::Full(f) = &o else { panic!("{o:?}") };
+                let OrderResponse::Full(f) = &o else {
+                    panic!("{o:?}")
+                };
                 assert!(!f.fills.is_empty());
             }
             "order_response.json" => {
@@ -362,31 +457,51 @@ fn block(ex: &[serde_json::Value], i: usize) -> Vec<u8> {
 fn rest_api_doc_examples() {
     let ex = examples("binance_spot_api_docs/rest-api.examples.json");
     let errors = [0usize, 81, 83, 95, 96, 101, 102, 103, 104, 105, 106];
-    let typed = [36usize, 38, 42, 52, 54, 87, 88, 89, 94, 98, 125, 130, 132, 134, 136];
-    let unsupported = [
-        34usize, 40, 44, 46, 48, 50, 56, 58, 59, 60, 61, 63, 64, 65, 66, 68, 69, 71, 72, 74, 75, 76, 77, 79, 80,
-        84, 85, 91, 92, 100, 108, 109, 111, 113, 115, 117, 119, 121, 123, 127, 128, 138, 140, 142, 144, 146, 148,
-        150, 152, 154, 156,
+    let typed = [
+        36usize, 38, 42, 52, 54, 87, 88, 89, 94, 98, 125, 130, 132, 134, 136,
     ];
-    let json_blocks: BTreeSet<usize> = (0..ex.len()).filter(|&i| !ex[i]["json"].is_null()).collect();
-    let listed: BTreeSet<usize> = errors.iter().chain(&typed).chain(&unsupported).copied().collect();
-    assert_eq!(json_blocks, listed, "doc examples changed: classify the new blocks");
+    let unsupported = [
+        34usize, 40, 44, 46, 48, 50, 56, 58, 59, 60, 61, 63, 64, 65, 66, 68, 69, 71, 72, 74, 75,
+        76, 77, 79, 80, 84, 85, 91, 92, 100, 108, 109, 111, 113, 115, 117, 119, 121, 123, 127, 128,
+        138, 140, 142, 144, 146, 148, 150, 152, 154, 156,
+    ];
+    let json_blocks: BTreeSet<usize> = (0..ex.len())
+        .filter(|&i| !ex[i]["json"].is_null())
+        .collect();
+    let listed: BTreeSet<usize> = errors
+        .iter()
+        .chain(&typed)
+        .chain(&unsupported)
+        .copied()
+        .collect();
+    assert_eq!(
+        json_blocks, listed,
+        "doc examples changed: classify the new blocks"
+    );
 
     for i in errors {
         let e = decode_api_error(&block(&ex, i)).unwrap_or_else(|e| panic!("block {i}: {e}"));
         assert!(e.code < 0, "block {i}");
     }
     let e = decode_api_error(&block(&ex, 0)).unwrap();
-    assert_eq!((e.error_code(), e.message.as_str()), (ErrorCode::BadSymbol, "Invalid symbol."));
+    assert_eq!(
+        (e.error_code(), e.message.as_str()),
+        (ErrorCode::BadSymbol, "Invalid symbol.")
+    );
     // decode_rest tells an error body from the expected type.
     let r: Result<ServerTime, ApiError> = decode_rest(&block(&ex, 0), "server time").unwrap();
     assert_eq!(r.unwrap_err().code, -1121);
     let r: Result<ServerTime, ApiError> = decode_rest(&block(&ex, 36), "server time").unwrap();
     assert!(r.is_ok());
 
-    assert_eq!(decode_server_time(&block(&ex, 36)).unwrap().server_time, 1499827319559);
+    assert_eq!(
+        decode_server_time(&block(&ex, 36)).unwrap().server_time,
+        1499827319559
+    );
     // Placeholder `"rateLimits": [{}]` in the docs: rejected, naming the field.
-    let e = decode_exchange_info(&block(&ex, 38)).unwrap_err().to_string();
+    let e = decode_exchange_info(&block(&ex, 38))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("rateLimitType"), "{e}");
     let d = decode_depth_snapshot(&block(&ex, 42)).unwrap();
     assert_eq!(d.last_update_id, 1027024);
@@ -401,16 +516,23 @@ fn rest_api_doc_examples() {
     assert_eq!(ack.order_id(), 28);
     assert_eq!(ack.client_order_id(), "6gCrw2kRUAF9CvJDGP16IP");
     let res = decode_order_response(&block(&ex, 88)).unwrap();
-    let OrderResponse::Result(r) = &res else { panic!("{res:?}") };
+    let OrderResponse::Result(r) = &res else {
+        panic!("{res:?}")
+    };
     assert_eq!(r.status, OrderStatus::Filled);
     assert_eq!(r.orig_qty, q("10.00000000"));
     let full = decode_order_response(&block(&ex, 89)).unwrap();
-    let OrderResponse::Full(f) = &full else { panic!("{full:?}") };
+    let OrderResponse::Full(f) = &full else {
+        panic!("{full:?}")
+    };
     assert_eq!(f.fills.len(), 5);
     assert_eq!(f.fills[0].price, p("4000.00000000"));
     assert_eq!(f.fills[0].commission.to_string(), "4.00000000");
     assert_eq!(f.fills[0].commission_asset, "USDT");
-    assert!(matches!(decode_order_response(&block(&ex, 125)).unwrap(), OrderResponse::Full(_)));
+    assert!(matches!(
+        decode_order_response(&block(&ex, 125)).unwrap(),
+        OrderResponse::Full(_)
+    ));
     let c = decode_cancel_order(&block(&ex, 94)).unwrap();
     assert_eq!(c.status, OrderStatus::Canceled);
     let _: Vec<serde_json::Value> = serde_json::from_slice(&block(&ex, 98)).unwrap();
@@ -433,10 +555,14 @@ fn ws_api_doc_examples() {
             continue;
         }
         n += 1;
-        let r = decode_ws_api_response(&serde_json::to_vec(j).unwrap()).unwrap_or_else(|e| panic!("block {i}: {e}"));
+        let r = decode_ws_api_response(&serde_json::to_vec(j).unwrap())
+            .unwrap_or_else(|e| panic!("block {i}: {e}"));
         assert_eq!(r.status, j["status"].as_u64().unwrap() as u16);
         assert_eq!(r.error.is_some(), r.status != 200, "block {i}");
-        let want = j.get("rateLimits").and_then(|v| v.as_array()).map_or(0, |v| v.len());
+        let want = j
+            .get("rateLimits")
+            .and_then(|v| v.as_array())
+            .map_or(0, |v| v.len());
         assert_eq!(r.rate_limits.len(), want, "block {i}");
     }
     assert_eq!(n, 89, "number of WS-API responses in the docs changed");
@@ -450,7 +576,9 @@ fn ws_api_doc_examples() {
     assert_eq!(r.error.unwrap().error_code(), ErrorCode::RejectedMbxKey);
     // Order placed, FULL.
     let r = one(102);
-    let OrderResponse::Full(f) = r.result_as::<OrderResponse>("order").unwrap().unwrap() else { panic!() };
+    let OrderResponse::Full(f) = r.result_as::<OrderResponse>("order").unwrap().unwrap() else {
+        panic!()
+    };
     assert_eq!(f.fills.len(), 2);
     assert_eq!(f.fills[1].trade_id, Some(1650422482));
     // Cancel-replace failure keeps its data.
@@ -470,36 +598,64 @@ fn rate_limit_rejections_429_and_418() {
     assert_eq!(e.code, -1015);
     assert_eq!(e.error_code(), ErrorCode::TooManyOrders);
     assert!(e.error_code().is_retryable());
-    assert_eq!(e.message, "Too many new orders; current limit is 50 orders per 10 SECOND.");
+    assert_eq!(
+        e.message,
+        "Too many new orders; current limit is 50 orders per 10 SECOND."
+    );
     assert_eq!(e.retry_after_ms(), None);
     let orders10s = r.rate_limits[0];
     assert_eq!(orders10s.rate_limit_type, RateLimitType::Orders);
-    assert_eq!((orders10s.interval, orders10s.interval_num), (RateLimitInterval::Second, 10));
+    assert_eq!(
+        (orders10s.interval, orders10s.interval_num),
+        (RateLimitInterval::Second, 10)
+    );
     assert_eq!((orders10s.limit, orders10s.count), (50, 50));
     assert_eq!(r.rate_limits[1].limit, 160000);
 
     let r = decode_ws_api_response(&block(&ex, 12)).unwrap();
     assert_eq!(r.status, 418);
-    assert_eq!(r.id, Some(RequestId::Str("fc93a61a-a192-4cf4-bb2a-a8f0f0c51e06".into())));
+    assert_eq!(
+        r.id,
+        Some(RequestId::Str(
+            "fc93a61a-a192-4cf4-bb2a-a8f0f0c51e06".into()
+        ))
+    );
     let e = r.error.as_ref().unwrap();
     assert_eq!(e.error_code(), ErrorCode::TooManyRequests);
     assert_eq!(e.code, -1003);
     assert_eq!(r.retry_after_ms(), Some(1659146400000));
     assert_eq!(e.server_time_ms(), Some(1659142907531));
-    assert_eq!(r.rate_limits[0].rate_limit_type, RateLimitType::RequestWeight);
-    assert_eq!((r.rate_limits[0].limit, r.rate_limits[0].count), (6000, 2411));
+    assert_eq!(
+        r.rate_limits[0].rate_limit_type,
+        RateLimitType::RequestWeight
+    );
+    assert_eq!(
+        (r.rate_limits[0].limit, r.rate_limits[0].count),
+        (6000, 2411)
+    );
 }
 
 #[test]
 fn malformed_input_names_the_problem() {
     let e = decode_depth_snapshot(b"").unwrap_err().to_string();
     assert_eq!(e, "empty message");
-    let e = decode_depth_snapshot(br#"{"bids":[],"asks":[]}"#).unwrap_err().to_string();
-    assert!(e.contains("depth snapshot") && e.contains("lastUpdateId"), "{e}");
-    let e = decode_order_response(br#"{"symbol":"X","orderId":1}"#).unwrap_err().to_string();
+    let e = decode_depth_snapshot(br#"{"bids":[],"asks":[]}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("depth snapshot") && e.contains("lastUpdateId"),
+        "{e}"
+    );
+    let e = decode_order_response(br#"{"symbol":"X","orderId":1}"#)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("order response"), "{e}");
-    let e = decode_ws_api_response(br#"{"id":1,"status":200}"#).unwrap_err().to_string();
+    let e = decode_ws_api_response(br#"{"id":1,"status":200}"#)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("neither result nor error"), "{e}");
-    let e = decode_klines(br#"[[1,"1","1","1","1","1",2,"1",3,"1"]]"#).unwrap_err().to_string();
+    let e = decode_klines(br#"[[1,"1","1","1","1","1",2,"1",3,"1"]]"#)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("klines"), "{e}");
 }
