@@ -418,42 +418,42 @@ pub fn check_order(
                     }
                 }
             }
-            Filter::MaxNumOrders { max_num_orders } => {
-                if u64::from(ctx.open_orders) + 1 > u64::from(max_num_orders) {
-                    return Err(FilterReject::new(
-                        "MAX_NUM_ORDERS",
-                        format!(
-                            "{} open orders, maxNumOrders {max_num_orders}",
-                            ctx.open_orders
-                        ),
-                    ));
-                }
+            Filter::MaxNumOrders { max_num_orders }
+                if u64::from(ctx.open_orders) + 1 > u64::from(max_num_orders) =>
+            {
+                return Err(FilterReject::new(
+                    "MAX_NUM_ORDERS",
+                    format!(
+                        "{} open orders, maxNumOrders {max_num_orders}",
+                        ctx.open_orders
+                    ),
+                ));
             }
             Filter::MaxNumAlgoOrders {
                 max_num_algo_orders,
-            } if t.is_algo() => {
-                if u64::from(ctx.open_algo_orders) + 1 > u64::from(max_num_algo_orders) {
-                    return Err(FilterReject::new(
-                        "MAX_NUM_ALGO_ORDERS",
-                        format!(
-                            "{} open algo orders, maxNumAlgoOrders {max_num_algo_orders}",
-                            ctx.open_algo_orders
-                        ),
-                    ));
-                }
+            } if t.is_algo()
+                && u64::from(ctx.open_algo_orders) + 1 > u64::from(max_num_algo_orders) =>
+            {
+                return Err(FilterReject::new(
+                    "MAX_NUM_ALGO_ORDERS",
+                    format!(
+                        "{} open algo orders, maxNumAlgoOrders {max_num_algo_orders}",
+                        ctx.open_algo_orders
+                    ),
+                ));
             }
             Filter::MaxNumIcebergOrders {
                 max_num_iceberg_orders,
-            } if out.iceberg_qty.is_some() => {
-                if u64::from(ctx.open_iceberg_orders) + 1 > u64::from(max_num_iceberg_orders) {
-                    return Err(FilterReject::new(
-                        "MAX_NUM_ICEBERG_ORDERS",
-                        format!(
-                            "{} open iceberg orders, maxNumIcebergOrders {max_num_iceberg_orders}",
-                            ctx.open_iceberg_orders
-                        ),
-                    ));
-                }
+            } if out.iceberg_qty.is_some()
+                && u64::from(ctx.open_iceberg_orders) + 1 > u64::from(max_num_iceberg_orders) =>
+            {
+                return Err(FilterReject::new(
+                    "MAX_NUM_ICEBERG_ORDERS",
+                    format!(
+                        "{} open iceberg orders, maxNumIcebergOrders {max_num_iceberg_orders}",
+                        ctx.open_iceberg_orders
+                    ),
+                ));
             }
             Filter::MaxPosition { max_position } if intent.side == Side::Buy => {
                 let pos = ctx.position.ok_or_else(|| {
