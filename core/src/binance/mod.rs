@@ -10,7 +10,12 @@
 //! - [`message`]: one entry point that classifies and decodes any message.
 
 pub mod error;
+pub mod errors;
+pub mod exchange_info;
 pub mod fast;
+pub mod filters;
 mod hot_layout;
+pub mod rest;
+pub mod ws_api;
 
 pub use error::DecodeError;
