@@ -387,6 +387,7 @@ impl<'a> Cursor<'a> {
         self.expect(b'"')?;
         let start = self.pos;
         let mut escaped = false;
+        let mut non_ascii = false;
         loop {
             let Some(&b) = self.buf.get(self.pos) else {
                 return self.err(FastErrorKind::UnexpectedEnd);
@@ -394,8 +395,18 @@ impl<'a> Cursor<'a> {
             match b {
                 b'"' => {
                     let end = self.pos;
+                    if non_ascii && std::str::from_utf8(&self.buf[start..end]).is_err() {
+                        return Err(FastError {
+                            kind: FastErrorKind::BadString,
+                            at: start,
+                        });
+                    }
                     self.pos += 1;
                     return Ok((start, end, escaped));
+                }
+                0x80..=0xff => {
+                    non_ascii = true;
+                    self.pos += 1;
                 }
                 b'\\' => {
                     escaped = true;
@@ -425,24 +436,52 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// Reads a number token (JSON grammar, loosely: sign, digits, dot, exponent).
+    /// Reads a number token, strictly by the JSON grammar:
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
     #[inline]
     fn number(&mut self) -> R<(usize, usize)> {
         self.skip_ws();
         let start = self.pos;
-        while let Some(&b) = self.buf.get(self.pos) {
-            if !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') {
-                break;
-            }
+        if self.buf.get(self.pos) == Some(&b'-') {
             self.pos += 1;
         }
-        if self.pos == start {
+        match self.buf.get(self.pos) {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            Some(&found) => return self.err(FastErrorKind::Unexpected { expected: 0, found }),
+            None => return self.err(FastErrorKind::UnexpectedEnd),
+        }
+        if self.buf.get(self.pos) == Some(&b'.') {
+            self.pos += 1;
+            self.one_or_more_digits()?;
+        }
+        if matches!(self.buf.get(self.pos), Some(b'e' | b'E')) {
+            self.pos += 1;
+            if matches!(self.buf.get(self.pos), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            self.one_or_more_digits()?;
+        }
+        Ok((start, self.pos))
+    }
+
+    #[inline]
+    fn digits(&mut self) {
+        while matches!(self.buf.get(self.pos), Some(b'0'..=b'9')) {
+            self.pos += 1;
+        }
+    }
+
+    fn one_or_more_digits(&mut self) -> R<()> {
+        let before = self.pos;
+        self.digits();
+        if self.pos == before {
             return match self.buf.get(self.pos) {
                 Some(&found) => self.err(FastErrorKind::Unexpected { expected: 0, found }),
                 None => self.err(FastErrorKind::UnexpectedEnd),
             };
         }
-        Ok((start, self.pos))
+        Ok(())
     }
 
     fn literal(&mut self, word: &[u8]) -> R<()> {

@@ -229,8 +229,8 @@ fn eight_digits(word: u64) -> Option<u64> {
 }
 
 /// The length of a plain string whose contents start at `start`: the offset
-/// of its closing quote, when that comes within `max` bytes and no escape or
-/// control byte comes before it. Scans a 64-bit word at a time.
+/// of its closing quote, when that comes within `max` bytes and no escape,
+/// control or non-ASCII byte comes before it. Scans a 64-bit word at a time.
 #[inline(always)]
 fn string_end(buf: &[u8], start: usize, max: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -244,7 +244,7 @@ fn string_end(buf: &[u8], start: usize, max: usize) -> Option<usize> {
                 if c == b'"' {
                     return (off + i <= max).then_some(off + i);
                 }
-                if c == b'\\' || c < 0x20 {
+                if c == b'\\' || c < 0x20 || c >= 0x80 {
                     return None;
                 }
             }
@@ -260,7 +260,8 @@ fn string_end(buf: &[u8], start: usize, max: usize) -> Option<usize> {
         let flags = (quote.wrapping_sub(ONES) & !quote)
             | (slash.wrapping_sub(ONES) & !slash)
             | (v.wrapping_sub(0x20 * ONES) & !v);
-        let flags = flags & HIGH;
+        // Bytes at or above 0x80 (not ASCII) are left to the general scanner.
+        let flags = (flags | v) & HIGH;
         if flags != 0 {
             let i = (flags.trailing_zeros() / 8) as usize;
             if chunk[i] != b'"' {
@@ -427,7 +428,8 @@ mod tests {
         assert_eq!(string_end(b"a\x7fb\"", 0, 64), Some(3));
         assert_eq!(string_end(b"\"", 0, 64), Some(0));
         assert_eq!(string_end(b"xx12345678\"", 2, 8), Some(8));
-        assert_eq!(string_end(b"\xff\xfe\"", 0, 8), Some(2));
+        assert_eq!(string_end(b"\xff\xfe\"", 0, 8), None);
+        assert_eq!(string_end(b"abcdefgh\xc3\xa9\"", 0, 64), None);
         for n in 0..40 {
             let mut v = vec![b'a'; n];
             v.push(b'"');
