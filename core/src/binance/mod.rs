@@ -11,5 +11,7 @@
 
 pub mod error;
 pub mod fast;
+pub mod market;
+pub mod user;
 
 pub use error::DecodeError;
