@@ -923,15 +923,17 @@ fn decode_array(text: &str, stream: Option<&str>) -> Result<MarketEvent, DecodeE
                 detail: format!("market array of event type {:?}", clip(other)),
             })
         }
-        (None, _) => return Err(DecodeError::Unknown {
-            detail: match stream {
-                Some(name) => format!(
+        (None, _) => {
+            return Err(DecodeError::Unknown {
+                detail: match stream {
+                    Some(name) => format!(
                     "market array without \"e\" on stream {:?} (not an all-market array stream)",
                     clip(name)
                 ),
-                None => "market array whose first element has no \"e\"".to_owned(),
-            },
-        }),
+                    None => "market array whose first element has no \"e\"".to_owned(),
+                },
+            })
+        }
     };
     Ok(match kind {
         "24hrMiniTicker" => MarketEvent::MiniTickers {
