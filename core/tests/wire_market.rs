@@ -575,3 +575,34 @@ fn not_json_at_all() {
     let e = decode_market(&[0xff, 0xfe, b'{']).unwrap_err();
     assert!(e.to_string().contains("UTF-8"), "{e}");
 }
+
+// ------------------------------------------------------------ no panic ---
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    const SEEDS: &[&str] = &[
+        TRADE,
+        r#"{"stream":"bnbbtc@depth@100ms","data":{"e":"depthUpdate","E":5,"s":"BNBBTC","U":157,"u":160,"b":[["0.0024","10"]],"a":[]}}"#,
+        r#"{"stream":"btcusdt@depth5@100ms","data":{"lastUpdateId":160,"bids":[["0.0024","10"]],"asks":[]}}"#,
+        r#"{"u":400900217,"s":"BNBUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"}"#,
+        r#"{"stream":"!miniTicker@arr","data":[{"e":"24hrMiniTicker","E":1,"s":"A","c":"1","o":"1","h":"1","l":"1","v":"1","q":"1"}]}"#,
+        r#"{"result":["btcusdt@aggTrade"],"id":3}"#,
+    ];
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let _ = decode_market(&bytes);
+        }
+
+        #[test]
+        fn mutated_fixtures(seed in 0..SEEDS.len(), at in any::<usize>(), byte in any::<u8>(), cut in any::<bool>()) {
+            let mut b = SEEDS[seed].as_bytes().to_vec();
+            let i = at % b.len();
+            if cut { b.truncate(i) } else { b[i] = byte }
+            let _ = decode_market(&b);
+        }
+    }
+}

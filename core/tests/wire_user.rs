@@ -747,3 +747,30 @@ fn bad_input_names_the_problem() {
     let msg = err_of("[1]");
     assert!(msg.contains("not a JSON object"), "{msg}");
 }
+
+// ------------------------------------------------------------ no panic ---
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let _ = decode_user(&bytes);
+        }
+
+        #[test]
+        fn mutated_report(at in any::<usize>(), byte in any::<u8>(), cut in any::<bool>(), wrap in any::<bool>()) {
+            let base = if wrap {
+                format!(r#"{{"subscriptionId":0,"event":{FULL_REPORT}}}"#)
+            } else {
+                FULL_REPORT.to_owned()
+            };
+            let mut b = base.into_bytes();
+            let i = at % b.len();
+            if cut { b.truncate(i) } else { b[i] = byte }
+            let _ = decode_user(&b);
+        }
+    }
+}
