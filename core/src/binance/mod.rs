@@ -15,7 +15,9 @@ pub mod exchange_info;
 pub mod fast;
 pub mod filters;
 mod hot_layout;
+pub mod market;
 pub mod rest;
+pub mod user;
 pub mod ws_api;
 
 pub use error::DecodeError;
