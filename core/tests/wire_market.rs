@@ -46,30 +46,30 @@ fn check_doc_block(index: usize, m: &MarketMessage) {
                 x,
                 &ControlResponse {
                     result: None,
-                    id: Some(RequestId::Int(1))
+                    id: Some(RequestId::Num(1))
                 }
             )
         }
-        (5, E::ControlResponse(x)) => assert_eq!(x.id, Some(RequestId::Int(312))),
+        (5, E::ControlResponse(x)) => assert_eq!(x.id, Some(RequestId::Num(312))),
         (7, E::ControlResponse(x)) => {
             assert_eq!(
                 x.result,
                 Some(ControlResult::Streams(vec!["btcusdt@aggTrade".into()]))
             );
-            assert_eq!(x.id, Some(RequestId::Int(3)));
+            assert_eq!(x.id, Some(RequestId::Num(3)));
         }
         (9, E::ControlResponse(x)) => {
             assert_eq!(
                 x,
                 &ControlResponse {
                     result: None,
-                    id: Some(RequestId::Int(5))
+                    id: Some(RequestId::Num(5))
                 }
             )
         }
         (11, E::ControlResponse(x)) => {
             assert_eq!(x.result, Some(ControlResult::Flag(true)));
-            assert_eq!(x.id, Some(RequestId::Int(2)));
+            assert_eq!(x.id, Some(RequestId::Num(2)));
         }
         (12, E::ReferencePrice(x)) => {
             assert_eq!(x.symbol, "BAZUSD");
@@ -316,7 +316,7 @@ fn every_binance_net_market_subscription() {
                 m.event,
                 MarketEvent::ControlResponse(ControlResponse {
                     result: None,
-                    id: Some(RequestId::Int(1)),
+                    id: Some(RequestId::Num(1)),
                 })
             );
         }
@@ -444,7 +444,7 @@ fn envelope_dispatch_without_e() {
                 code: 2,
                 msg: "Invalid request: unknown variant".into()
             },
-            id: Some(RequestId::Text("abc".into())),
+            id: Some(RequestId::Str("abc".into())),
         })
     );
 }

@@ -367,8 +367,7 @@ fn nautilus_rest_fixtures() {
         .filter(|f| f.starts_with("crates_spot_http_json/") || f.starts_with("http_responses/"))
         .collect();
     assert_eq!(
-        rest_files,
-        all,
+        rest_files, all,
         "fixture set changed: classify the new files"
     );
     for name in typed {

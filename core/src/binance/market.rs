@@ -21,6 +21,7 @@
 //! mistyped values and unknown enum values are errors.
 
 use super::error::{DecodeError, MAX_FRAME_BYTES};
+pub use super::types::RequestId;
 use crate::num::{Amount, Price, Qty, Wide};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -546,16 +547,6 @@ pub struct ServerShutdown {
     /// Event time, ms (`E`).
     #[serde(rename(deserialize = "E"))]
     pub event_time_ms: u64,
-}
-
-/// The `id` of a stream control request, echoed in its reply.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum RequestId {
-    /// A numeric id.
-    Int(i64),
-    /// A string id.
-    Text(String),
 }
 
 /// The `result` of a stream control reply that carries one.

@@ -17,6 +17,7 @@ pub mod filters;
 mod hot_layout;
 pub mod market;
 pub mod rest;
+pub mod types;
 pub mod user;
 pub mod ws_api;
 

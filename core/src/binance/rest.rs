@@ -7,6 +7,7 @@
 
 use super::error::{DecodeError, MAX_REST_BODY_BYTES};
 use super::errors::{ErrorCode, RejectReason};
+pub use super::types::{OrderStatus, OrderType, Side, TimeInForce};
 use crate::num::{Amount, Price, Qty, Wide};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -27,104 +28,6 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
         });
     }
     serde_json::from_slice(bytes).map_err(|e| DecodeError::json(what, e))
-}
-
-/// Order side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Side {
-    /// `BUY`: a bid.
-    Buy,
-    /// `SELL`: an ask.
-    Sell,
-}
-
-/// Order type (the documented values; strict).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum OrderType {
-    /// `LIMIT`.
-    Limit,
-    /// `MARKET`.
-    Market,
-    /// `STOP_LOSS` (a market order once triggered).
-    StopLoss,
-    /// `STOP_LOSS_LIMIT`.
-    StopLossLimit,
-    /// `TAKE_PROFIT` (a market order once triggered).
-    TakeProfit,
-    /// `TAKE_PROFIT_LIMIT`.
-    TakeProfitLimit,
-    /// `LIMIT_MAKER` (post-only limit).
-    LimitMaker,
-}
-
-impl OrderType {
-    /// Whether the order carries a limit `price` once on the book.
-    pub fn has_limit_price(self) -> bool {
-        matches!(
-            self,
-            OrderType::Limit
-                | OrderType::LimitMaker
-                | OrderType::StopLossLimit
-                | OrderType::TakeProfitLimit
-        )
-    }
-
-    /// Whether it executes as a market order (MARKET, STOP_LOSS, TAKE_PROFIT).
-    pub fn is_market(self) -> bool {
-        matches!(
-            self,
-            OrderType::Market | OrderType::StopLoss | OrderType::TakeProfit
-        )
-    }
-
-    /// Whether it is an algo (stop/take-profit) order, counted by MAX_NUM_ALGO_ORDERS.
-    pub fn is_algo(self) -> bool {
-        matches!(
-            self,
-            OrderType::StopLoss
-                | OrderType::StopLossLimit
-                | OrderType::TakeProfit
-                | OrderType::TakeProfitLimit
-        )
-    }
-}
-
-/// Time in force.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum TimeInForce {
-    /// Good till canceled.
-    Gtc,
-    /// Immediate or cancel.
-    Ioc,
-    /// Fill or kill.
-    Fok,
-}
-
-/// Order status (the documented values; strict).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum OrderStatus {
-    /// Accepted by the engine.
-    New,
-    /// Part of an order list whose working order is not yet filled.
-    PendingNew,
-    /// Partly filled.
-    PartiallyFilled,
-    /// Fully filled.
-    Filled,
-    /// Canceled by the user.
-    Canceled,
-    /// Currently unused by Binance.
-    PendingCancel,
-    /// Rejected by the engine.
-    Rejected,
-    /// Canceled by the engine (IOC/FOK, liquidation, maintenance).
-    Expired,
-    /// Expired by self-trade prevention.
-    ExpiredInMatch,
 }
 
 /// The generic error body `{code, msg}` (REST), with the optional `data` of

@@ -19,58 +19,11 @@
 
 use super::error::DecodeError;
 use super::market::{check_frame, clip, describe_keys, first_byte};
+pub use super::types::{OrderStatus, OrderType, Side, TimeInForce};
 use crate::num::{Amount, Price, Qty, Wide};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
-
-/// Order side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Side {
-    /// `BUY`.
-    Buy,
-    /// `SELL`.
-    Sell,
-}
-
-/// Order type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum OrderType {
-    /// `LIMIT`.
-    Limit,
-    /// `MARKET`.
-    Market,
-    /// `STOP_LOSS`.
-    StopLoss,
-    /// `STOP_LOSS_LIMIT`.
-    StopLossLimit,
-    /// `TAKE_PROFIT`.
-    TakeProfit,
-    /// `TAKE_PROFIT_LIMIT`.
-    TakeProfitLimit,
-    /// `LIMIT_MAKER`.
-    LimitMaker,
-}
-
-/// Time in force.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum TimeInForce {
-    /// `GTC`: good till canceled.
-    Gtc,
-    /// `IOC`: immediate or cancel.
-    Ioc,
-    /// `FOK`: fill or kill.
-    Fok,
-    /// `GTD`: good till date. Not a documented spot value; seen in
-    /// NautilusTrader's spot fixtures, accepted so such frames decode.
-    Gtd,
-    /// `GTX`: good till crossing (post only). Not a documented spot value;
-    /// seen in NautilusTrader's spot fixtures, accepted so such frames decode.
-    Gtx,
-}
 
 /// Execution type (`x`): what happened in this report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -93,30 +46,6 @@ pub enum ExecutionType {
     /// `CALCULATED`: a liquidation execution. A futures value, not a
     /// documented spot one; seen in NautilusTrader's spot fixtures.
     Calculated,
-}
-
-/// Order status (`X`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum OrderStatus {
-    /// `NEW`.
-    New,
-    /// `PENDING_NEW`: pending until the working order of its list fills.
-    PendingNew,
-    /// `PARTIALLY_FILLED`.
-    PartiallyFilled,
-    /// `FILLED`.
-    Filled,
-    /// `CANCELED`.
-    Canceled,
-    /// `PENDING_CANCEL` (documented as currently unused).
-    PendingCancel,
-    /// `REJECTED`.
-    Rejected,
-    /// `EXPIRED`.
-    Expired,
-    /// `EXPIRED_IN_MATCH`: expired by the exchange due to STP.
-    ExpiredInMatch,
 }
 
 /// Self-trade prevention mode (`V`).

@@ -8,28 +8,10 @@
 use super::error::{DecodeError, MAX_FRAME_BYTES};
 use super::exchange_info::{RateLimitInterval, RateLimitType};
 use super::rest::{decode_json, ApiError};
+pub use super::types::RequestId;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-
-/// A request id as sent: a string or a number (or absent/null on some errors).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum RequestId {
-    /// A numeric id.
-    Num(i64),
-    /// A string id (often a UUID).
-    Str(String),
-}
-
-impl fmt::Display for RequestId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RequestId::Num(n) => write!(f, "{n}"),
-            RequestId::Str(s) => f.write_str(s),
-        }
-    }
-}
 
 /// Current usage of one rate limit, reported with each response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
