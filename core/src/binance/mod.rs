@@ -16,6 +16,7 @@ pub mod fast;
 pub mod filters;
 mod hot_layout;
 pub mod market;
+pub mod message;
 pub mod rest;
 pub mod types;
 pub mod user;

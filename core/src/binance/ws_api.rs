@@ -11,7 +11,6 @@ use super::rest::{decode_json, ApiError};
 pub use super::types::RequestId;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// Current usage of one rate limit, reported with each response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
