@@ -684,7 +684,8 @@ impl<'a> Cursor<'a> {
 /// Decodes a hot-stream frame (bare payload or combined-stream envelope).
 ///
 /// On success the event is returned; for [`HotEvent::Depth`] its levels are
-/// in `depth` (overwritten). `depth` is also overwritten when decoding fails.
+/// in `depth`. `depth` is emptied first whatever the frame, so after any
+/// other kind or a failure it holds no levels.
 pub fn decode_hot(frame: &[u8], depth: &mut DepthBuf) -> Result<HotEvent, FastError> {
     decode_hot_with_stream(frame, depth).map(|(ev, _)| ev)
 }
@@ -702,6 +703,7 @@ pub fn decode_hot_with_stream(
             at: 0,
         });
     }
+    depth.clear();
     if let Some(hit) = super::hot_layout::decode(frame, depth) {
         return Ok(hit);
     }
