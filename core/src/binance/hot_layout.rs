@@ -244,7 +244,7 @@ fn string_end(buf: &[u8], start: usize, max: usize) -> Option<usize> {
                 if c == b'"' {
                     return (off + i <= max).then_some(off + i);
                 }
-                if c == b'\\' || c < 0x20 || c >= 0x80 {
+                if c == b'\\' || !(0x20..0x80).contains(&c) {
                     return None;
                 }
             }
