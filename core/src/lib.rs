@@ -6,7 +6,7 @@
 //!   hot-stream decoder, exchange filters and error codes.
 //! - [`cli`]: the clap subcommands of the `kairos` binary.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod binance;

@@ -801,6 +801,80 @@ pub fn decode_hot_general(
     Ok((ev, stream))
 }
 
+/// Decodes a depth snapshot, the REST `GET /api/v3/depth` body or a partial
+/// depth stream payload (`{"lastUpdateId":…,"bids":[…],"asks":[…]}`), into
+/// `depth` without allocating; returns `lastUpdateId`. Levels beyond
+/// [`MAX_DEPTH_LEVELS_PER_SIDE`] per side are an error (Binance serves at
+/// most 5000).
+pub fn decode_depth_snapshot(frame: &[u8], depth: &mut DepthBuf) -> Result<u64, FastError> {
+    if frame.len() > MAX_HOT_FRAME_BYTES {
+        return Err(FastError {
+            kind: FastErrorKind::TooLarge,
+            at: 0,
+        });
+    }
+    depth.clear();
+    let mut c = Cursor { buf: frame, pos: 0 };
+    c.skip_ws();
+    if c.pos == frame.len() {
+        return Err(FastError {
+            kind: FastErrorKind::Empty,
+            at: 0,
+        });
+    }
+    c.expect(b'{')?;
+    let mut last = Raw::default();
+    let (mut bids, mut asks) = (false, false);
+    if c.peek()? != b'}' {
+        loop {
+            let (ks, ke, _) = c.string()?;
+            c.expect(b':')?;
+            match &frame[ks..ke] {
+                b"lastUpdateId" => last = c.raw_value(None, "lastUpdateId")?,
+                b"bids" => {
+                    if c.peek()? != b'[' {
+                        return c.err(FastErrorKind::WrongType("bids"));
+                    }
+                    c.levels(&mut depth.bids, "bids")?;
+                    bids = true;
+                }
+                b"asks" => {
+                    if c.peek()? != b'[' {
+                        return c.err(FastErrorKind::WrongType("asks"));
+                    }
+                    c.levels(&mut depth.asks, "asks")?;
+                    asks = true;
+                }
+                _ => c.skip_value()?,
+            }
+            match c.peek()? {
+                b',' => c.pos += 1,
+                b'}' => break,
+                found => {
+                    return c.err(FastErrorKind::Unexpected {
+                        expected: b'}',
+                        found,
+                    })
+                }
+            }
+        }
+    }
+    c.pos += 1;
+    c.skip_ws();
+    if c.pos != frame.len() {
+        return c.err(FastErrorKind::TrailingBytes);
+    }
+    for (ok, name) in [(bids, "bids"), (asks, "asks")] {
+        if !ok {
+            return Err(FastError {
+                kind: FastErrorKind::Missing(name),
+                at: c.pos,
+            });
+        }
+    }
+    int(frame, last, "lastUpdateId")
+}
+
 /// Reads the members of a payload object whose `{` was consumed.
 fn payload_fields(c: &mut Cursor<'_>, fields: &mut Fields, depth: &mut DepthBuf) -> R<()> {
     if c.peek()? == b'}' {
@@ -1163,6 +1237,40 @@ mod tests {
             panic!()
         };
         assert_eq!((t.update_id, t.ask_qty), (7, q("4")));
+    }
+
+    #[test]
+    fn depth_snapshot_into_buffer() {
+        let mut d = DepthBuf::new();
+        let body = br#"{"lastUpdateId":1027024,"E":1,"bids":[["4.00000000","431.00000000"]],"asks":[["4.00000200","12.00000000"],["5","1"]]}"#;
+        assert_eq!(decode_depth_snapshot(body, &mut d), Ok(1027024));
+        assert_eq!(
+            d.bids,
+            vec![Level {
+                price: p("4"),
+                qty: q("431")
+            }]
+        );
+        assert_eq!(
+            d.asks[1],
+            Level {
+                price: p("5"),
+                qty: q("1")
+            }
+        );
+        let e = decode_depth_snapshot(br#"{"lastUpdateId":1,"bids":[]}"#, &mut d).unwrap_err();
+        assert_eq!(e.kind, FastErrorKind::Missing("asks"));
+        let e = decode_depth_snapshot(br#"{"bids":[],"asks":[]}"#, &mut d).unwrap_err();
+        assert_eq!(e.kind, FastErrorKind::Missing("lastUpdateId"));
+        let e = decode_depth_snapshot(br#"{"lastUpdateId":1,"bids":[["1"]],"asks":[]}"#, &mut d)
+            .unwrap_err();
+        assert_eq!(
+            e.kind,
+            FastErrorKind::Unexpected {
+                expected: b',',
+                found: b']'
+            }
+        );
     }
 
     #[test]
