@@ -1240,6 +1240,24 @@ mod tests {
     }
 
     #[test]
+    fn long_decimals_are_refused_not_overflowed() {
+        // Found by the hot_decode fuzz target (fuzz/regressions/): a 19th
+        // digit used to overflow before the digit limit was checked.
+        let mut d = DepthBuf::new();
+        let frame = br#"{"stream":"btcusdt@bookTicker","data":{"u":50093239212,"s":"BTCUSDT","b":"99999999999.99999999","B":"3.78826000","a":"61837.64000000","A":"1.54698000"}}"#;
+        let e = decode_hot(frame, &mut d).unwrap_err();
+        assert_eq!(e.kind, FastErrorKind::BadDecimal("b", NumError::Overflow));
+        let frame = br#"{"u":1,"s":"BTCUSDT","b":"9999999999999999999","B":"1","a":"1","A":"1"}"#;
+        let e = decode_hot(frame, &mut d).unwrap_err();
+        assert_eq!(e.kind, FastErrorKind::BadDecimal("b", NumError::Overflow));
+        let frame = br#"{"u":1,"s":"BTCUSDT","b":"92233720368.54775807","B":"1","a":"1","A":"1"}"#;
+        let HotEvent::BookTicker(t) = decode_hot(frame, &mut d).unwrap() else {
+            panic!()
+        };
+        assert_eq!(t.bid, Price::MAX);
+    }
+
+    #[test]
     fn depth_snapshot_into_buffer() {
         let mut d = DepthBuf::new();
         let body = br#"{"lastUpdateId":1027024,"E":1,"bids":[["4.00000000","431.00000000"]],"asks":[["4.00000200","12.00000000"],["5","1"]]}"#;

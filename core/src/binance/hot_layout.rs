@@ -131,12 +131,13 @@ impl L<'_> {
             self.p += 1;
             let d = c.wrapping_sub(b'0');
             if d <= 9 {
-                v = v * 10 + i64::from(d);
+                // Check before multiplying: 18 digits always fit an i64.
                 digits += 1;
-                frac += u32::from(dot);
                 if digits > MAX_DEC_DIGITS {
                     return None;
                 }
+                v = v * 10 + i64::from(d);
+                frac += u32::from(dot);
             } else if c == b'.' && !dot {
                 dot = true;
             } else if c == b'"' {
