@@ -1,0 +1,4 @@
+//! Drivers: they own the I/O and the clock and feed the engine. Live, paper,
+//! replay and backtest differ only here; the engine is the same.
+
+pub mod replay;

@@ -1,0 +1,476 @@
+//! The replay driver: capture files through the engine's hot path.
+//!
+//! Native captures (`.kcap`) are memory-mapped and read without copying;
+//! hftbacktest and cryptofeed recordings are imported first into an
+//! in-memory arena (not timed). Then the records are replayed twice through
+//! a fresh engine each time:
+//!
+//! 1. the **throughput pass**, with no instrumentation at all: `wall_s` and
+//!    `events_per_s` come from it;
+//! 2. the **latency pass**, with a cycle-counter probe at every stage
+//!    boundary (`parse`, `book`, `decision`, `tick_to_decision` into
+//!    hdrhistogram) and the allocation counter read around the hot path.
+//!
+//! Both passes feed the same events to the same engine code; the book and
+//! oracle figures of the report come from the latency pass (they are
+//! identical in both, which the driver checks).
+
+use crate::binance::fast::Symbol;
+use crate::capture::format::{RecordKind, RecordRef, NO_SYMBOL};
+use crate::capture::import::{ImportReader, InputFormat, LineError};
+use crate::capture::reader::{CaptureReader, OpenError, TailError};
+use crate::engine::clock::{CycleProbe, TickScale, STAGES};
+use crate::engine::{Actions, ConnState, Engine, EngineStats, Event, Input, NoProbe, NoopDecide};
+use crate::engine::{Probe, SymbolReport};
+use crate::report::latency::StageHistogram;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Events replayed before the allocation count starts (warm-up: books and
+/// symbol slots are created on first sight).
+pub const ALLOC_WARMUP_EVENTS: u64 = 10_000;
+/// Events between two progress-bar updates.
+pub const PROGRESS_EVERY_EVENTS: u64 = 1 << 16;
+/// Wall time after which the progress bar appears, ms.
+pub const PROGRESS_AFTER_MS: u128 = 1_000;
+
+/// The format of the replay inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplayFormat {
+    /// kairos's own capture format (memory-mapped).
+    Native,
+    /// An hftbacktest raw recording (`<ts> <json>` lines, gzip or plain).
+    Hftbacktest,
+    /// A cryptofeed raw recording.
+    Cryptofeed,
+}
+
+impl ReplayFormat {
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReplayFormat::Native => "native",
+            ReplayFormat::Hftbacktest => "hftbacktest",
+            ReplayFormat::Cryptofeed => "cryptofeed",
+        }
+    }
+}
+
+/// Why a replay could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// A native capture could not be opened.
+    #[error("{path}: {source}")]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: OpenError,
+    },
+    /// A recording could not be opened for import.
+    #[error("{path}: {detail}")]
+    Import {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        detail: String,
+    },
+    /// No input was given.
+    #[error("no input file")]
+    NoInput,
+}
+
+/// One input file's outcome.
+#[derive(Debug, Clone)]
+pub struct InputReport {
+    /// The file.
+    pub path: PathBuf,
+    /// Records read from it.
+    pub records: u64,
+    /// Bytes of the file (native) or of the decompressed text (imports).
+    pub bytes: u64,
+    /// Malformed lines (imports).
+    pub malformed_lines: u64,
+    /// The first malformed lines (imports).
+    pub examples: Vec<LineError>,
+    /// A torn or corrupt tail (native): where the sound prefix ends and why.
+    pub tail: Option<TailError>,
+}
+
+/// What a replay measured.
+#[derive(Debug)]
+pub struct ReplayOutcome {
+    /// The input format.
+    pub format: ReplayFormat,
+    /// Per-input details.
+    pub inputs: Vec<InputReport>,
+    /// Events given to the engine (per pass).
+    pub events: u64,
+    /// Payload bytes given to the engine (per pass).
+    pub bytes: u64,
+    /// Wall time of the import/load phase, s (0 for native).
+    pub load_s: f64,
+    /// Wall time of the uninstrumented throughput pass, s.
+    pub wall_s: f64,
+    /// Wall time of the instrumented latency pass, s.
+    pub latency_pass_s: f64,
+    /// Per-stage latency of the latency pass.
+    pub stages: [StageHistogram; STAGES + 1],
+    /// Allocations per event in the latency pass after warm-up, or `None`
+    /// when the counting allocator is not installed.
+    pub allocations_per_event: Option<f64>,
+    /// Events counted for `allocations_per_event`.
+    pub alloc_events: u64,
+    /// Allocations counted for `allocations_per_event`.
+    pub allocations: u64,
+    /// Engine counters (latency pass).
+    pub engine: EngineStats,
+    /// Per-symbol book and oracle figures (latency pass).
+    pub symbols: Vec<SymbolReport>,
+    /// Snapshot requests the engine made (a replay cannot fetch; the
+    /// recording's own snapshots are all it gets).
+    pub snapshot_requests: u64,
+    /// Whether both passes ended in the same book state (a determinism check).
+    pub passes_agree: bool,
+    /// TSC ticks per second used to convert the latency pass.
+    pub ticks_per_s: f64,
+}
+
+/// A record as the replay loop sees it.
+#[derive(Clone, Copy)]
+struct Rec<'a> {
+    recv_ns: u64,
+    conn: u16,
+    kind: RecordKind,
+    symbol: Option<Symbol>,
+    payload: &'a [u8],
+}
+
+/// Imported records kept in memory: payload bytes and an index.
+#[derive(Default)]
+struct Arena {
+    bytes: Vec<u8>,
+    recs: Vec<(u64, u16, RecordKind, Option<Symbol>, usize, usize)>,
+}
+
+impl Arena {
+    fn push(&mut self, r: &RecordRef<'_>, symbol: Option<Symbol>) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(r.payload);
+        self.recs
+            .push((r.recv_ns, r.conn, r.kind, symbol, start, self.bytes.len()));
+    }
+
+    fn iter(&self) -> impl Iterator<Item = Rec<'_>> + '_ {
+        self.recs.iter().map(|&(recv_ns, conn, kind, symbol, s, e)| Rec {
+            recv_ns,
+            conn,
+            kind,
+            symbol,
+            payload: &self.bytes[s..e],
+        })
+    }
+}
+
+enum Source {
+    Native(Vec<CaptureReader>),
+    Arena(Arena),
+}
+
+impl Source {
+    /// Calls `f` on every record, in order.
+    fn for_each(&self, mut f: impl FnMut(Rec<'_>)) {
+        match self {
+            Source::Arena(a) => a.iter().for_each(f),
+            Source::Native(readers) => {
+                for r in readers {
+                    let mut it = r.records();
+                    while let Some(rec) = it.next() {
+                        let symbol = if rec.kind == RecordKind::Snapshot && rec.symbol != NO_SYMBOL {
+                            it.symbol_name(rec.symbol)
+                                .and_then(|n| Symbol::new(n.as_bytes()))
+                        } else {
+                            None
+                        };
+                        f(Rec {
+                            recv_ns: rec.recv_ns,
+                            conn: rec.conn,
+                            kind: rec.kind,
+                            symbol,
+                            payload: rec.payload,
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Turns a record into an engine input (`None` for records the engine does
+/// not take: symbol definitions, snapshots of unknown symbols).
+#[inline]
+fn input<'a>(r: &Rec<'a>) -> Option<Input<'a>> {
+    let event = match r.kind {
+        RecordKind::Frame => Event::MarketFrame {
+            conn: r.conn,
+            bytes: r.payload,
+        },
+        RecordKind::Snapshot => Event::DepthSnapshot {
+            symbol: r.symbol?,
+            bytes: r.payload,
+        },
+        RecordKind::Connect => Event::Connection {
+            conn: r.conn,
+            state: ConnState::Connected,
+        },
+        RecordKind::Disconnect => Event::Connection {
+            conn: r.conn,
+            state: ConnState::Disconnected,
+        },
+        RecordKind::Symbol => return None,
+    };
+    Some(Input {
+        now_ns: r.recv_ns,
+        event,
+    })
+}
+
+fn load(
+    format: ReplayFormat,
+    paths: &[PathBuf],
+) -> Result<(Source, Vec<InputReport>), ReplayError> {
+    let mut reports = Vec::new();
+    if format == ReplayFormat::Native {
+        let mut readers = Vec::new();
+        for p in paths {
+            let r = CaptureReader::open(p).map_err(|source| ReplayError::Open {
+                path: p.clone(),
+                source,
+            })?;
+            let scan = r.scan();
+            reports.push(InputReport {
+                path: p.clone(),
+                records: scan.records_by_kind.iter().sum(),
+                bytes: r.bytes().len() as u64,
+                malformed_lines: 0,
+                examples: Vec::new(),
+                tail: scan.tail,
+            });
+            readers.push(r);
+        }
+        return Ok((Source::Native(readers), reports));
+    }
+    let fmt = match format {
+        ReplayFormat::Hftbacktest => InputFormat::Hftbacktest,
+        _ => InputFormat::Cryptofeed,
+    };
+    let mut arena = Arena::default();
+    for p in paths {
+        let mut reader = ImportReader::open(p, fmt).map_err(|e| ReplayError::Import {
+            path: p.clone(),
+            detail: e.to_string(),
+        })?;
+        let mut records = 0;
+        while let Some(item) = reader.next() {
+            if let Ok(rec) = item {
+                let symbol = rec.symbol_name.and_then(|n| Symbol::new(n.as_bytes()));
+                arena.push(&rec.as_record(), symbol);
+                records += 1;
+            }
+        }
+        let stats = reader.stats();
+        reports.push(InputReport {
+            path: p.clone(),
+            records,
+            bytes: stats.bytes_read,
+            malformed_lines: stats.malformed,
+            examples: stats.examples.clone(),
+            tail: None,
+        });
+    }
+    Ok((Source::Arena(arena), reports))
+}
+
+/// A progress bar that appears only once a pass has run for a second.
+struct Progress {
+    total: u64,
+    label: &'static str,
+    started: Instant,
+    bar: Option<indicatif::ProgressBar>,
+    enabled: bool,
+}
+
+impl Progress {
+    fn new(total: u64, label: &'static str, enabled: bool) -> Progress {
+        Progress {
+            total,
+            label,
+            started: Instant::now(),
+            bar: None,
+            enabled,
+        }
+    }
+
+    fn update(&mut self, done: u64) {
+        if !self.enabled {
+            return;
+        }
+        if self.bar.is_none() && self.started.elapsed().as_millis() >= PROGRESS_AFTER_MS {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                Some(self.total),
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:40}] {pos}/{len} events ({per_sec}, eta {eta})",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_message(self.label);
+            self.bar = Some(bar);
+        }
+        if let Some(b) = &self.bar {
+            b.set_position(done);
+        }
+    }
+
+    fn finish(self) {
+        if let Some(b) = self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// Replays `paths` (in order) in `format`. `progress` shows a bar on stderr
+/// for passes that take over a second.
+pub fn replay(
+    format: ReplayFormat,
+    paths: &[PathBuf],
+    progress: bool,
+) -> Result<ReplayOutcome, ReplayError> {
+    if paths.is_empty() {
+        return Err(ReplayError::NoInput);
+    }
+    let t_load = Instant::now();
+    let (source, inputs) = load(format, paths)?;
+    let load_s = if format == ReplayFormat::Native {
+        0.0
+    } else {
+        t_load.elapsed().as_secs_f64()
+    };
+    let total: u64 = inputs.iter().map(|i| i.records).sum();
+    let book_cfg = crate::book::BookConfig::default();
+
+    // Pass 1: throughput, no instrumentation.
+    let mut engine = Engine::new(NoopDecide, book_cfg);
+    let mut actions = Actions::new();
+    let mut probe = NoProbe;
+    let (mut events, mut bytes) = (0u64, 0u64);
+    let mut bar = Progress::new(total, "replay (throughput)", progress);
+    let t0 = Instant::now();
+    source.for_each(|r| {
+        if let Some(inp) = input(&r) {
+            engine.on_input(&inp, &mut actions, &mut probe);
+            actions.clear();
+            events += 1;
+            bytes += r.payload.len() as u64;
+            if events % PROGRESS_EVERY_EVENTS == 0 {
+                bar.update(events);
+            }
+        }
+    });
+    let wall_s = t0.elapsed().as_secs_f64();
+    bar.finish();
+    let pass1: Vec<SymbolReport> = engine.symbols().collect();
+
+    // Pass 2: latency per stage, allocations after warm-up.
+    let scale = TickScale::calibrate(50);
+    let mut stages = [
+        StageHistogram::new("parse"),
+        StageHistogram::new("book"),
+        StageHistogram::new("decision"),
+        StageHistogram::new("tick_to_decision"),
+    ];
+    let mut engine = Engine::new(NoopDecide, book_cfg);
+    let mut probe = CycleProbe::default();
+    let counting = crate::alloc_count::installed();
+    let mut n = 0u64;
+    let (mut alloc_start, mut excluded) = (0u64, 0u64);
+    let mut bar = Progress::new(total, "replay (latency)", progress);
+    let t1 = Instant::now();
+    source.for_each(|r| {
+        let Some(inp) = input(&r) else {
+            return;
+        };
+        // Stages an event does not reach keep a 0 stamp and are not recorded.
+        probe = CycleProbe::default();
+        engine.on_input(&inp, &mut actions, &mut probe);
+        actions.clear();
+        let mut prev = probe.start;
+        for (i, &end) in probe.ends.iter().enumerate() {
+            if end != 0 {
+                stages[i].record(scale.to_ns(end.saturating_sub(prev)));
+                prev = end;
+            }
+        }
+        let decided = probe.ends[STAGES - 1];
+        if decided != 0 {
+            stages[STAGES].record(scale.to_ns(decided.saturating_sub(probe.start)));
+        }
+        n += 1;
+        if n == ALLOC_WARMUP_EVENTS {
+            alloc_start = crate::alloc_count::allocations();
+        }
+        if n % PROGRESS_EVERY_EVENTS == 0 {
+            // The progress bar formats text: its allocations are not the hot path's.
+            let a = crate::alloc_count::allocations();
+            bar.update(n);
+            excluded += crate::alloc_count::allocations() - a;
+        }
+    });
+    let latency_pass_s = t1.elapsed().as_secs_f64();
+    let alloc_end = crate::alloc_count::allocations();
+    bar.finish();
+    let alloc_events = n.saturating_sub(ALLOC_WARMUP_EVENTS);
+    let allocations = if alloc_events > 0 {
+        alloc_end.saturating_sub(alloc_start).saturating_sub(excluded)
+    } else {
+        0
+    };
+    let allocations_per_event = (counting && alloc_events > 0)
+        .then(|| allocations as f64 / alloc_events as f64);
+    let symbols: Vec<SymbolReport> = engine.symbols().collect();
+    let passes_agree = pass1.len() == symbols.len()
+        && pass1.iter().zip(&symbols).all(|(a, b)| {
+            a.symbol == b.symbol
+                && a.book == b.book
+                && a.oracle == b.oracle
+                && a.best_bid == b.best_bid
+                && a.best_ask == b.best_ask
+        });
+    let stats = *engine.stats();
+    Ok(ReplayOutcome {
+        format,
+        inputs,
+        events,
+        bytes,
+        load_s,
+        wall_s,
+        latency_pass_s,
+        stages,
+        allocations_per_event,
+        alloc_events,
+        allocations,
+        engine: stats,
+        symbols,
+        snapshot_requests: stats.snapshot_requests,
+        passes_agree,
+        ticks_per_s: scale.ticks_per_s(),
+    })
+}
+
+/// The file name of a path, for reports.
+pub fn display_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
+}

@@ -1,0 +1,544 @@
+//! The sans-I/O engine: events in, actions out.
+//!
+//! A driver (live, paper, replay, backtest) owns the I/O and the clock; it
+//! hands the engine one [`Input`] at a time (raw bytes or a control event,
+//! with the time it happened) and carries out the [`Action`]s the engine
+//! pushes into an [`Actions`] buffer. The engine never touches a socket, a
+//! file or the wall clock, so a replay of a capture runs exactly the code the
+//! live feed runs.
+//!
+//! The market path of one frame: `parse` (the allocation-free hot decoder)
+//! → `book` (the symbol's L2 book, its sync rule, and the bookTicker oracle)
+//! → `decision` (the [`Decide`] stage; a no-op until the plugin host lands).
+//! A [`Probe`] stamps each stage boundary for latency measurement; with
+//! [`NoProbe`] that costs nothing.
+
+pub mod clock;
+
+use crate::binance::fast::{
+    decode_depth_snapshot, decode_hot, BookTicker, DepthBuf, FastError, FastErrorKind, HotEvent,
+    Level, Symbol,
+};
+use crate::book::{BookConfig, DiffOutcome, OrderBook, SnapshotOutcome};
+pub use clock::{NoProbe, Probe, Stage};
+
+/// Index of a symbol in the engine's table.
+pub type SymbolId = u16;
+
+/// Most symbols one engine tracks.
+pub const MAX_SYMBOLS: usize = 64;
+/// Most actions one input may produce.
+pub const MAX_ACTIONS_PER_INPUT: usize = 64;
+/// Recent bookTickers kept per symbol for the book oracle.
+pub const ORACLE_TICKERS: usize = 256;
+/// Recent book tops (after applied depth events) kept per symbol for the oracle.
+pub const ORACLE_TOPS: usize = 64;
+
+/// One input to the engine: what happened and when (ns since the epoch, by
+/// the driver's clock: the receive time live, the recorded time in replay).
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// When it happened, ns.
+    pub now_ns: u64,
+    /// What happened.
+    pub event: Event<'a>,
+}
+
+/// What a driver can tell the engine.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    /// A market-stream WebSocket text frame, raw, from connection `conn`.
+    MarketFrame {
+        /// Connection/stream tag.
+        conn: u16,
+        /// The frame as received.
+        bytes: &'a [u8],
+    },
+    /// A REST depth snapshot body for a symbol.
+    DepthSnapshot {
+        /// Which symbol the snapshot was requested for.
+        symbol: Symbol,
+        /// The body as received.
+        bytes: &'a [u8],
+    },
+    /// A market connection changed state (disconnects are data).
+    Connection {
+        /// Connection tag.
+        conn: u16,
+        /// Its new state.
+        state: ConnState,
+    },
+    /// A timer fired.
+    Timer {
+        /// The timer's id.
+        id: u32,
+    },
+}
+
+/// The state of a market-data connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnState {
+    /// Connected and subscribed.
+    Connected,
+    /// Lost; the driver is reconnecting. Every book on it is stale.
+    Disconnected,
+}
+
+/// What the engine asks its driver to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Fetch a REST depth snapshot for `symbol` (the book is stale or unsynced).
+    RequestSnapshot {
+        /// The symbol.
+        symbol: Symbol,
+    },
+}
+
+/// A bounded, pre-allocated list of actions for one input.
+#[derive(Debug)]
+pub struct Actions {
+    buf: Vec<Action>,
+    /// Actions that did not fit (a bug if ever non-zero).
+    pub overflowed: u64,
+}
+
+impl Actions {
+    /// Room for [`MAX_ACTIONS_PER_INPUT`] actions.
+    pub fn new() -> Actions {
+        Actions {
+            buf: Vec::with_capacity(MAX_ACTIONS_PER_INPUT),
+            overflowed: 0,
+        }
+    }
+
+    /// Adds an action (dropped and counted when full).
+    #[inline]
+    pub fn push(&mut self, a: Action) {
+        if self.buf.len() < MAX_ACTIONS_PER_INPUT {
+            self.buf.push(a);
+        } else {
+            self.overflowed += 1;
+        }
+    }
+
+    /// Takes the actions of the last input.
+    pub fn drain(&mut self) -> std::vec::Drain<'_, Action> {
+        self.buf.drain(..)
+    }
+
+    /// The actions so far.
+    pub fn as_slice(&self) -> &[Action] {
+        &self.buf
+    }
+
+    /// Empties the list.
+    pub fn clear(&mut self) {
+        self.buf.clear();
+    }
+}
+
+impl Default for Actions {
+    fn default() -> Self {
+        Actions::new()
+    }
+}
+
+/// What the decision stage sees of one symbol.
+#[derive(Debug, Clone, Copy)]
+pub struct MarketView {
+    /// The symbol.
+    pub symbol: Symbol,
+    /// The event's time, ns.
+    pub now_ns: u64,
+    /// Best bid of the live book.
+    pub best_bid: Option<Level>,
+    /// Best ask of the live book.
+    pub best_ask: Option<Level>,
+}
+
+/// The decision stage. Called only when the symbol's book is live (synced),
+/// never on a stale book. Later issues put the plugin chain here.
+pub trait Decide {
+    /// A market event for `view.symbol` was processed.
+    fn on_market(&mut self, view: &MarketView, out: &mut Actions);
+}
+
+/// The no-op strategy: decides nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoopDecide;
+
+impl Decide for NoopDecide {
+    #[inline(always)]
+    fn on_market(&mut self, _view: &MarketView, _out: &mut Actions) {}
+}
+
+/// Market message kinds the engine counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Kind {
+    /// bookTicker.
+    BookTicker = 0,
+    /// trade.
+    Trade = 1,
+    /// aggTrade.
+    AggTrade = 2,
+    /// depthUpdate.
+    DepthUpdate = 3,
+    /// A REST depth snapshot.
+    Snapshot = 4,
+    /// Any other well-formed market message (kline, ticker, …).
+    Other = 5,
+    /// A frame that could not be decoded.
+    Malformed = 6,
+}
+
+/// Number of [`Kind`]s.
+pub const KINDS: usize = 7;
+
+impl Kind {
+    /// Every kind, in order.
+    pub const ALL: [Kind; KINDS] = [
+        Kind::BookTicker,
+        Kind::Trade,
+        Kind::AggTrade,
+        Kind::DepthUpdate,
+        Kind::Snapshot,
+        Kind::Other,
+        Kind::Malformed,
+    ];
+
+    /// The kind's name as Binance spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::BookTicker => "bookTicker",
+            Kind::Trade => "trade",
+            Kind::AggTrade => "aggTrade",
+            Kind::DepthUpdate => "depthUpdate",
+            Kind::Snapshot => "snapshot",
+            Kind::Other => "other",
+            Kind::Malformed => "malformed",
+        }
+    }
+}
+
+/// The bookTicker oracle's counters for one symbol.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct OracleStats {
+    /// bookTickers compared with a book state of the same update id.
+    pub checked: u64,
+    /// Comparisons where price or quantity differed.
+    pub mismatches: u64,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Top {
+    update_id: u64,
+    bid: Option<Level>,
+    ask: Option<Level>,
+}
+
+/// One symbol's state.
+struct SymbolSlot {
+    symbol: Symbol,
+    book: OrderBook,
+    tickers: [Option<BookTicker>; ORACLE_TICKERS],
+    ticker_next: usize,
+    tops: [Top; ORACLE_TOPS],
+    top_next: usize,
+    oracle: OracleStats,
+    snapshot_requested: bool,
+}
+
+impl SymbolSlot {
+    fn new(symbol: Symbol, cfg: BookConfig) -> SymbolSlot {
+        SymbolSlot {
+            symbol,
+            book: OrderBook::new(symbol, cfg),
+            tickers: [None; ORACLE_TICKERS],
+            ticker_next: 0,
+            tops: [Top::default(); ORACLE_TOPS],
+            top_next: 0,
+            oracle: OracleStats::default(),
+            snapshot_requested: false,
+        }
+    }
+
+    fn compare(&mut self, t: &BookTicker, top: &Top) {
+        self.oracle.checked += 1;
+        let bid = Level {
+            price: t.bid,
+            qty: t.bid_qty,
+        };
+        let ask = Level {
+            price: t.ask,
+            qty: t.ask_qty,
+        };
+        if top.bid != Some(bid) || top.ask != Some(ask) {
+            self.oracle.mismatches += 1;
+        }
+    }
+
+    fn on_ticker(&mut self, t: &BookTicker) {
+        self.tickers[self.ticker_next] = Some(*t);
+        self.ticker_next = (self.ticker_next + 1) % ORACLE_TICKERS;
+        if let Some(top) = self.tops.iter().find(|x| x.update_id == t.update_id) {
+            let top = *top;
+            self.compare(t, &top);
+        }
+    }
+
+    fn on_applied(&mut self) {
+        let Some(update_id) = self.book.last_update_id() else {
+            return;
+        };
+        let top = Top {
+            update_id,
+            bid: self.book.best_bid(),
+            ask: self.book.best_ask(),
+        };
+        self.tops[self.top_next] = top;
+        self.top_next = (self.top_next + 1) % ORACLE_TOPS;
+        let found = self
+            .tickers
+            .iter()
+            .flatten()
+            .find(|t| t.update_id == update_id)
+            .copied();
+        if let Some(t) = found {
+            self.compare(&t, &top);
+        }
+    }
+}
+
+/// Engine-wide counters.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct EngineStats {
+    /// Inputs handled.
+    pub inputs: u64,
+    /// Market messages by [`Kind`].
+    pub by_kind: [u64; KINDS],
+    /// Decisions taken (the decision stage ran).
+    pub decisions: u64,
+    /// Decisions taken on a stale book: must stay 0.
+    pub stale_decisions: u64,
+    /// Events for a symbol whose book was not live (no decision taken).
+    pub skipped_not_live: u64,
+    /// Snapshot requests emitted.
+    pub snapshot_requests: u64,
+    /// Messages for symbols beyond [`MAX_SYMBOLS`].
+    pub symbols_overflow: u64,
+    /// The most recent decoding error, if any.
+    pub last_error: Option<FastError>,
+}
+
+/// The engine. `D` is the decision stage.
+pub struct Engine<D: Decide = NoopDecide> {
+    slots: Vec<SymbolSlot>,
+    depth: DepthBuf,
+    book_cfg: BookConfig,
+    decide: D,
+    stats: EngineStats,
+}
+
+/// One symbol's report.
+#[derive(Debug, Clone, Copy)]
+pub struct SymbolReport {
+    /// The symbol.
+    pub symbol: Symbol,
+    /// The book's counters.
+    pub book: crate::book::BookStats,
+    /// The oracle's counters.
+    pub oracle: OracleStats,
+    /// Last applied update id.
+    pub last_update_id: Option<u64>,
+    /// Best bid now.
+    pub best_bid: Option<Level>,
+    /// Best ask now.
+    pub best_ask: Option<Level>,
+    /// Whether the book is live (synced) now.
+    pub live: bool,
+}
+
+impl<D: Decide> Engine<D> {
+    /// A new engine with the given decision stage.
+    pub fn new(decide: D, book_cfg: BookConfig) -> Engine<D> {
+        Engine {
+            slots: Vec::with_capacity(MAX_SYMBOLS),
+            depth: DepthBuf::new(),
+            book_cfg,
+            decide,
+            stats: EngineStats::default(),
+        }
+    }
+
+    /// Engine-wide counters.
+    pub fn stats(&self) -> &EngineStats {
+        &self.stats
+    }
+
+    /// The decision stage.
+    pub fn decide(&self) -> &D {
+        &self.decide
+    }
+
+    /// Per-symbol reports, in order of first appearance.
+    pub fn symbols(&self) -> impl Iterator<Item = SymbolReport> + '_ {
+        self.slots.iter().map(|s| SymbolReport {
+            symbol: s.symbol,
+            book: s.book.stats(),
+            oracle: s.oracle,
+            last_update_id: s.book.last_update_id(),
+            best_bid: s.book.best_bid(),
+            best_ask: s.book.best_ask(),
+            live: s.book.is_live(),
+        })
+    }
+
+    /// The slot of `symbol`, created on first sight (the only allocation,
+    /// during warm-up).
+    fn slot(&mut self, symbol: Symbol) -> Option<usize> {
+        if let Some(i) = self.slots.iter().position(|s| s.symbol == symbol) {
+            return Some(i);
+        }
+        if self.slots.len() == MAX_SYMBOLS {
+            self.stats.symbols_overflow += 1;
+            return None;
+        }
+        self.slots.push(SymbolSlot::new(symbol, self.book_cfg));
+        Some(self.slots.len() - 1)
+    }
+
+    /// Handles one input; actions go to `out` (not cleared first).
+    pub fn on_input<P: Probe>(&mut self, input: &Input<'_>, out: &mut Actions, probe: &mut P) {
+        self.stats.inputs += 1;
+        match input.event {
+            Event::MarketFrame { bytes, .. } => self.on_market_frame(input.now_ns, bytes, out, probe),
+            Event::DepthSnapshot { symbol, bytes } => self.on_snapshot(symbol, bytes, out, probe),
+            Event::Connection {
+                state: ConnState::Disconnected,
+                ..
+            } => {
+                // Whatever was missed while down: every book must resync.
+                for s in &mut self.slots {
+                    s.book.mark_stale();
+                    s.snapshot_requested = false;
+                }
+            }
+            Event::Connection { .. } | Event::Timer { .. } => {}
+        }
+    }
+
+    fn count(&mut self, k: Kind) {
+        self.stats.by_kind[k as usize] += 1;
+    }
+
+    fn on_market_frame<P: Probe>(
+        &mut self,
+        now_ns: u64,
+        bytes: &[u8],
+        out: &mut Actions,
+        probe: &mut P,
+    ) {
+        probe.start();
+        let decoded = decode_hot(bytes, &mut self.depth);
+        probe.end(Stage::Parse);
+        let ev = match decoded {
+            Ok(ev) => ev,
+            Err(e) if e.kind == FastErrorKind::NotHot => {
+                self.count(Kind::Other);
+                return;
+            }
+            Err(e) => {
+                self.count(Kind::Malformed);
+                self.stats.last_error = Some(e);
+                return;
+            }
+        };
+        let symbol = match ev {
+            HotEvent::BookTicker(t) => t.symbol,
+            HotEvent::Trade(t) => t.symbol,
+            HotEvent::AggTrade(t) => t.symbol,
+            HotEvent::Depth(d) => d.symbol,
+        };
+        let Some(i) = self.slot(symbol) else {
+            return;
+        };
+        match ev {
+            HotEvent::BookTicker(t) => {
+                self.count(Kind::BookTicker);
+                self.slots[i].on_ticker(&t);
+            }
+            HotEvent::Trade(_) => self.count(Kind::Trade),
+            HotEvent::AggTrade(_) => self.count(Kind::AggTrade),
+            HotEvent::Depth(d) => {
+                self.count(Kind::DepthUpdate);
+                let slot = &mut self.slots[i];
+                match slot.book.on_diff(&d, &self.depth) {
+                    DiffOutcome::Applied => slot.on_applied(),
+                    DiffOutcome::Buffered | DiffOutcome::DroppedStale => {}
+                    DiffOutcome::Gap { .. } | DiffOutcome::Crossed => {}
+                }
+                if slot.book.needs_snapshot() && !slot.snapshot_requested {
+                    slot.snapshot_requested = true;
+                    self.stats.snapshot_requests += 1;
+                    out.push(Action::RequestSnapshot { symbol });
+                }
+            }
+        }
+        probe.end(Stage::Book);
+        self.decision(i, now_ns, out, probe);
+    }
+
+    fn decision<P: Probe>(&mut self, i: usize, now_ns: u64, out: &mut Actions, probe: &mut P) {
+        let slot = &self.slots[i];
+        if !slot.book.is_live() {
+            self.stats.skipped_not_live += 1;
+            return;
+        }
+        let view = MarketView {
+            symbol: slot.symbol,
+            now_ns,
+            best_bid: slot.book.best_bid(),
+            best_ask: slot.book.best_ask(),
+        };
+        self.decide.on_market(&view, out);
+        self.stats.decisions += 1;
+        probe.end(Stage::Decision);
+    }
+
+    fn on_snapshot<P: Probe>(
+        &mut self,
+        symbol: Symbol,
+        bytes: &[u8],
+        out: &mut Actions,
+        probe: &mut P,
+    ) {
+        probe.start();
+        let decoded = decode_depth_snapshot(bytes, &mut self.depth);
+        probe.end(Stage::Parse);
+        let last_update_id = match decoded {
+            Ok(id) => id,
+            Err(e) => {
+                self.count(Kind::Malformed);
+                self.stats.last_error = Some(e);
+                return;
+            }
+        };
+        self.count(Kind::Snapshot);
+        let Some(i) = self.slot(symbol) else {
+            return;
+        };
+        let slot = &mut self.slots[i];
+        slot.snapshot_requested = false;
+        let outcome = slot.book.on_snapshot(last_update_id, &self.depth);
+        if let SnapshotOutcome::Synced { .. } = outcome {
+            slot.on_applied();
+        }
+        if slot.book.needs_snapshot() && !slot.snapshot_requested {
+            slot.snapshot_requested = true;
+            self.stats.snapshot_requests += 1;
+            out.push(Action::RequestSnapshot { symbol });
+        }
+        probe.end(Stage::Book);
+    }
+}
