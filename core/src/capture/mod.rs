@@ -1,7 +1,7 @@
 //! The native capture format (`.kcap`) and importers of other recorders'
 //! raw captures.
 //!
-//! - [`format`]: the on-disk layout, its limits and the [`RecordRef`] record.
+//! - [`format`](mod@format): the on-disk layout, its limits and the [`RecordRef`] record.
 //! - [`writer`]: [`CaptureWriter`], streaming, chunked, CRC-protected.
 //! - [`reader`]: [`CaptureReader`], memory-mapped, zero-copy, reports a torn
 //!   or corrupt tail with its byte offset.

@@ -69,11 +69,12 @@ pub enum WriteError {
 /// Counters of what a writer wrote.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct WriteStats {
-    /// Records written, by [`RecordKind::code`].
+    /// Records accepted, by [`RecordKind::code`] (buffered ones included).
     pub records_by_kind: [u64; 5],
     /// Chunks written.
     pub chunks: u64,
-    /// Bytes written, file header included.
+    /// Bytes handed to the output, file header included (chunks still
+    /// buffered are not counted until flushed).
     pub bytes: u64,
 }
 
@@ -280,7 +281,7 @@ impl<W: Write> CaptureWriter<W> {
         Ok(())
     }
 
-    /// What was written so far (records still buffered count as written).
+    /// What was written so far.
     pub fn stats(&self) -> WriteStats {
         self.stats
     }
