@@ -4,11 +4,14 @@
 //! - [`num`]: exact decimal money types (i64/i128 scaled by 10^-8).
 //! - [`binance`]: the typed Binance spot wire model, the allocation-free
 //!   hot-stream decoder, exchange filters and error codes.
+//! - [`capture`]: the native capture format (writer, memory-mapped reader)
+//!   and importers of hftbacktest / cryptofeed raw captures.
 //! - [`cli`]: the clap subcommands of the `kairos` binary.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod binance;
+pub mod capture;
 pub mod cli;
 pub mod num;

@@ -1,6 +1,7 @@
 //! The `kairos` command line (clap). Each subcommand is a thin shell over
 //! the library; a subcommand appears here only once it works.
 
+pub mod convert;
 pub mod decode;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +26,19 @@ pub enum Command {
         /// Input file (`.gz` is decompressed); `-` or nothing reads stdin.
         file: Option<PathBuf>,
     },
+    /// Import other recorders' raw captures (hftbacktest, cryptofeed; gzip
+    /// or plain) into one native capture file, inputs in the order given.
+    Convert {
+        /// The inputs' format.
+        #[arg(long, value_enum)]
+        from: convert::FromFormat,
+        /// Input files, written in this order.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// The native capture file to write (`.kcap`).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// Runs the command line; returns the process exit code.
@@ -32,5 +46,6 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Decode { file } => decode::run(file.as_deref()),
+        Command::Convert { from, inputs, out } => convert::run(from, &inputs, &out),
     }
 }
