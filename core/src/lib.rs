@@ -6,12 +6,22 @@
 //!   hot-stream decoder, exchange filters and error codes.
 //! - [`capture`]: the native capture format (writer, memory-mapped reader)
 //!   and importers of hftbacktest / cryptofeed raw captures.
+//! - [`book`]: the L2 order book and Binance's snapshot/diff sync rule.
+//! - [`engine`]: the sans-I/O engine (events in, actions out).
+//! - [`drive`]: the drivers that feed it (replay so far).
+//! - [`report`]: JSON / Markdown / SVG reports and latency histograms.
+//! - [`alloc_count`]: the counting allocator behind `allocations_per_event`.
 //! - [`cli`]: the clap subcommands of the `kairos` binary.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod alloc_count;
 pub mod binance;
+pub mod book;
 pub mod capture;
 pub mod cli;
+pub mod drive;
+pub mod engine;
 pub mod num;
+pub mod report;

@@ -3,6 +3,7 @@
 
 pub mod convert;
 pub mod decode;
+pub mod replay;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -39,6 +40,41 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Drive captures through the hot path (decode → book → decision) and
+    /// report per-stage latency, throughput and the book oracle.
+    Replay {
+        /// Capture files, replayed in this order (a file and its continuation).
+        #[arg(long = "input", required = true, num_args = 1..)]
+        inputs: Vec<PathBuf>,
+        /// The inputs' format.
+        #[arg(long, value_enum, default_value = "native")]
+        format: ReplayFormatArg,
+        /// Write report.json, report.md and latency.svg into this folder.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+}
+
+/// `--format` of `kairos replay`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ReplayFormatArg {
+    /// kairos's native capture (memory-mapped).
+    Native,
+    /// hftbacktest raw recording.
+    Hftbacktest,
+    /// cryptofeed raw recording.
+    Cryptofeed,
+}
+
+impl From<ReplayFormatArg> for crate::drive::replay::ReplayFormat {
+    fn from(f: ReplayFormatArg) -> Self {
+        use crate::drive::replay::ReplayFormat as R;
+        match f {
+            ReplayFormatArg::Native => R::Native,
+            ReplayFormatArg::Hftbacktest => R::Hftbacktest,
+            ReplayFormatArg::Cryptofeed => R::Cryptofeed,
+        }
+    }
 }
 
 /// Runs the command line; returns the process exit code.
@@ -47,5 +83,10 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Decode { file } => decode::run(file.as_deref()),
         Command::Convert { from, inputs, out } => convert::run(from, &inputs, &out),
+        Command::Replay {
+            inputs,
+            format,
+            report,
+        } => replay::run(&inputs, format.into(), report.as_deref()),
     }
 }

@@ -19,7 +19,7 @@ use crate::binance::fast::{
     decode_depth_snapshot, decode_hot, BookTicker, DepthBuf, FastError, FastErrorKind, HotEvent,
     Level, Symbol,
 };
-use crate::book::{BookConfig, DiffOutcome, OrderBook, SnapshotOutcome};
+use crate::book::{BookConfig, BookState, DiffOutcome, OrderBook, SnapshotOutcome};
 pub use clock::{NoProbe, Probe, Stage};
 
 /// Index of a symbol in the engine's table.
@@ -247,6 +247,7 @@ struct SymbolSlot {
     top_next: usize,
     oracle: OracleStats,
     snapshot_requested: bool,
+    ever_synced: bool,
 }
 
 impl SymbolSlot {
@@ -260,7 +261,18 @@ impl SymbolSlot {
             top_next: 0,
             oracle: OracleStats::default(),
             snapshot_requested: false,
+            ever_synced: false,
         }
+    }
+
+    fn is_live(&self) -> bool {
+        self.book.state() == BookState::Live
+    }
+
+    /// The book's last update id once it has had a snapshot.
+    fn last_update_id(&self) -> Option<u64> {
+        (self.book.state() != BookState::Unsynced || self.ever_synced)
+            .then(|| self.book.last_update_id())
     }
 
     fn compare(&mut self, t: &BookTicker, top: &Top) {
@@ -288,7 +300,10 @@ impl SymbolSlot {
     }
 
     fn on_applied(&mut self) {
-        let Some(update_id) = self.book.last_update_id() else {
+        if self.is_live() {
+            self.ever_synced = true;
+        }
+        let Some(update_id) = self.last_update_id() else {
             return;
         };
         let top = Top {
@@ -357,6 +372,8 @@ pub struct SymbolReport {
     pub best_ask: Option<Level>,
     /// Whether the book is live (synced) now.
     pub live: bool,
+    /// Whether the book was ever live.
+    pub ever_synced: bool,
 }
 
 impl<D: Decide> Engine<D> {
@@ -387,10 +404,11 @@ impl<D: Decide> Engine<D> {
             symbol: s.symbol,
             book: s.book.stats(),
             oracle: s.oracle,
-            last_update_id: s.book.last_update_id(),
+            last_update_id: s.last_update_id(),
             best_bid: s.book.best_bid(),
             best_ask: s.book.best_ask(),
-            live: s.book.is_live(),
+            live: s.is_live(),
+            ever_synced: s.ever_synced,
         })
     }
 
@@ -475,8 +493,11 @@ impl<D: Decide> Engine<D> {
                 let slot = &mut self.slots[i];
                 match slot.book.on_diff(&d, &self.depth) {
                     DiffOutcome::Applied => slot.on_applied(),
-                    DiffOutcome::Buffered | DiffOutcome::DroppedStale => {}
-                    DiffOutcome::Gap { .. } | DiffOutcome::Crossed => {}
+                    DiffOutcome::Buffered
+                    | DiffOutcome::DroppedStale
+                    | DiffOutcome::Gap { .. }
+                    | DiffOutcome::Crossed { .. }
+                    | DiffOutcome::Rejected => {}
                 }
                 if slot.book.needs_snapshot() && !slot.snapshot_requested {
                     slot.snapshot_requested = true;
@@ -491,10 +512,11 @@ impl<D: Decide> Engine<D> {
 
     fn decision<P: Probe>(&mut self, i: usize, now_ns: u64, out: &mut Actions, probe: &mut P) {
         let slot = &self.slots[i];
-        if !slot.book.is_live() {
+        if !slot.is_live() {
             self.stats.skipped_not_live += 1;
             return;
         }
+        debug_assert!(slot.book.state() == BookState::Live);
         let view = MarketView {
             symbol: slot.symbol,
             now_ns,
@@ -531,7 +553,7 @@ impl<D: Decide> Engine<D> {
         let slot = &mut self.slots[i];
         slot.snapshot_requested = false;
         let outcome = slot.book.on_snapshot(last_update_id, &self.depth);
-        if let SnapshotOutcome::Synced { .. } = outcome {
+        if let SnapshotOutcome::Live { .. } | SnapshotOutcome::Waiting { .. } = outcome {
             slot.on_applied();
         }
         if slot.book.needs_snapshot() && !slot.snapshot_requested {
