@@ -10,5 +10,6 @@
 #![warn(missing_docs)]
 
 pub mod binance;
+pub mod book;
 pub mod cli;
 pub mod num;
