@@ -3,9 +3,14 @@
 //! # Structure
 //! Each side is a [`Ladder`]: a bounded, pre-allocated sorted array with the
 //! best level at its high end (O(1) top of book; updates near the top touch a
-//! few slots). It beat a `BTreeMap<Price, Qty>` on the real BTCUSDT capture
-//! (`benches/benches/book.rs`). Prices and quantities are the exact decimals
-//! of [`crate::num`]. Nothing allocates after [`OrderBook::new`].
+//! few slots). Measured on the real BTCUSDT capture (`benches/benches/book.rs`,
+//! 3449 diffs, 124 073 level updates, median update 85 levels from the top)
+//! it is on par with a `BTreeMap<Price, Qty>` (about 62 ns per level update
+//! each, within run-to-run noise on a shared 2-core machine), and it is kept
+//! because it never allocates (a `BTreeMap` allocates on insert), is bounded,
+//! and reads the top in O(1). A price-indexed ladder is the next candidate.
+//! Prices and quantities are the exact decimals of [`crate::num`]. Nothing
+//! allocates after [`OrderBook::new`].
 //!
 //! # Sync rule
 //! ("How to manage a local order book correctly", Binance spot WebSocket
