@@ -39,13 +39,19 @@ pub fn run(inputs: &[PathBuf], format: ReplayFormat, report: Option<&Path>) -> E
         );
         let svg = percentile_chart(&title, &lines);
         if let Err(e) = crate::report::write(dir, &json, &md, &[("latency.svg", svg)]) {
-            eprintln!("kairos replay: writing the report to {}: {e}", dir.display());
+            eprintln!(
+                "kairos replay: writing the report to {}: {e}",
+                dir.display()
+            );
             return ExitCode::from(2);
         }
         println!("report: {}", dir.display());
     }
     if out.engine.by_kind[Kind::Malformed as usize] > 0
-        || out.inputs.iter().any(|i| i.tail.is_some() || i.malformed_lines > 0)
+        || out
+            .inputs
+            .iter()
+            .any(|i| i.tail.is_some() || i.malformed_lines > 0)
     {
         // The replay ran; the input had problems, which the report names.
         return ExitCode::from(1);
@@ -144,7 +150,11 @@ pub fn report_json(o: &ReplayOutcome, command: &str) -> Value {
 
 fn summary(o: &ReplayOutcome) -> String {
     let mut s = String::new();
-    let eps = if o.wall_s > 0.0 { o.events as f64 / o.wall_s } else { 0.0 };
+    let eps = if o.wall_s > 0.0 {
+        o.events as f64 / o.wall_s
+    } else {
+        0.0
+    };
     let _ = writeln!(
         s,
         "replayed {} events ({} bytes) in {:.3} s: {:.2} M events/s",
@@ -176,7 +186,11 @@ fn summary(o: &ReplayOutcome) -> String {
             sym.book.crossed,
             sym.oracle.checked,
             sym.oracle.mismatches,
-            if sym.ever_synced { "" } else { "  (book never synced: no usable snapshot)" }
+            if sym.ever_synced {
+                ""
+            } else {
+                "  (book never synced: no usable snapshot)"
+            }
         );
     }
     for i in &o.inputs {
@@ -184,7 +198,12 @@ fn summary(o: &ReplayOutcome) -> String {
             let _ = writeln!(s, "  {}: {t}", display_name(&i.path));
         }
         if i.malformed_lines > 0 {
-            let _ = writeln!(s, "  {}: {} malformed lines", display_name(&i.path), i.malformed_lines);
+            let _ = writeln!(
+                s,
+                "  {}: {} malformed lines",
+                display_name(&i.path),
+                i.malformed_lines
+            );
         }
     }
     s
@@ -234,7 +253,11 @@ pub fn report_markdown(o: &ReplayOutcome, j: &Value, command: &str) -> String {
         j["bytes_per_s"].as_f64().unwrap_or(0.0) / 1e6
     );
     if o.load_s > 0.0 {
-        let _ = writeln!(s, "Import/decompression before the passes (not timed above): {:.3} s.", o.load_s);
+        let _ = writeln!(
+            s,
+            "Import/decompression before the passes (not timed above): {:.3} s.",
+            o.load_s
+        );
     }
     let _ = writeln!(s, "\n## Latency per stage (ns, instrumented pass)\n");
     let _ = writeln!(s, "| stage | count | p50 | p90 | p99 | p99.9 | max |");
@@ -284,7 +307,9 @@ pub fn report_markdown(o: &ReplayOutcome, j: &Value, command: &str) -> String {
             sym.book.crossed,
             sym.oracle.checked,
             sym.oracle.mismatches,
-            sym.last_update_id.map(|u| u.to_string()).unwrap_or_else(|| "–".into()),
+            sym.last_update_id
+                .map(|u| u.to_string())
+                .unwrap_or_else(|| "–".into()),
             lvl(sym.best_bid),
             lvl(sym.best_ask)
         );
@@ -316,7 +341,10 @@ pub fn report_markdown(o: &ReplayOutcome, j: &Value, command: &str) -> String {
             );
         }
         None => {
-            let _ = writeln!(s, "- allocations per event: not measured (counting allocator not installed)");
+            let _ = writeln!(
+                s,
+                "- allocations per event: not measured (counting allocator not installed)"
+            );
         }
     }
     let _ = writeln!(

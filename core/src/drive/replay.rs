@@ -20,8 +20,8 @@ use crate::capture::format::{RecordKind, RecordRef, NO_SYMBOL};
 use crate::capture::import::{ImportReader, InputFormat, LineError};
 use crate::capture::reader::{CaptureReader, OpenError, TailError};
 use crate::engine::clock::{CycleProbe, TickScale, STAGES};
+use crate::engine::SymbolReport;
 use crate::engine::{Actions, ConnState, Engine, EngineStats, Event, Input, NoProbe, NoopDecide};
-use crate::engine::{Probe, SymbolReport};
 use crate::report::latency::StageHistogram;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -162,13 +162,15 @@ impl Arena {
     }
 
     fn iter(&self) -> impl Iterator<Item = Rec<'_>> + '_ {
-        self.recs.iter().map(|&(recv_ns, conn, kind, symbol, s, e)| Rec {
-            recv_ns,
-            conn,
-            kind,
-            symbol,
-            payload: &self.bytes[s..e],
-        })
+        self.recs
+            .iter()
+            .map(|&(recv_ns, conn, kind, symbol, s, e)| Rec {
+                recv_ns,
+                conn,
+                kind,
+                symbol,
+                payload: &self.bytes[s..e],
+            })
     }
 }
 
@@ -186,7 +188,8 @@ impl Source {
                 for r in readers {
                     let mut it = r.records();
                     while let Some(rec) = it.next() {
-                        let symbol = if rec.kind == RecordKind::Snapshot && rec.symbol != NO_SYMBOL {
+                        let symbol = if rec.kind == RecordKind::Snapshot && rec.symbol != NO_SYMBOL
+                        {
                             it.symbol_name(rec.symbol)
                                 .and_then(|n| Symbol::new(n.as_bytes()))
                         } else {
@@ -432,12 +435,14 @@ pub fn replay(
     bar.finish();
     let alloc_events = n.saturating_sub(ALLOC_WARMUP_EVENTS);
     let allocations = if alloc_events > 0 {
-        alloc_end.saturating_sub(alloc_start).saturating_sub(excluded)
+        alloc_end
+            .saturating_sub(alloc_start)
+            .saturating_sub(excluded)
     } else {
         0
     };
-    let allocations_per_event = (counting && alloc_events > 0)
-        .then(|| allocations as f64 / alloc_events as f64);
+    let allocations_per_event =
+        (counting && alloc_events > 0).then(|| allocations as f64 / alloc_events as f64);
     let symbols: Vec<SymbolReport> = engine.symbols().collect();
     let passes_agree = pass1.len() == symbols.len()
         && pass1.iter().zip(&symbols).all(|(a, b)| {

@@ -129,6 +129,9 @@ mod tests {
         let (wall, c1) = (t0.elapsed().as_nanos() as u64, ticks());
         let est = scale.to_ns(c1 - c0);
         // Within 20 % of the monotonic clock (a loaded machine is noisy).
-        assert!(est > wall * 8 / 10 && est < wall * 12 / 10, "{est} vs {wall}");
+        assert!(
+            est > wall * 8 / 10 && est < wall * 12 / 10,
+            "{est} vs {wall}"
+        );
     }
 }

@@ -16,9 +16,9 @@
 pub mod clock;
 
 use crate::binance::fast::{
-    decode_depth_snapshot, decode_hot, BookTicker, DepthBuf, FastError, FastErrorKind, HotEvent,
-    Level, Symbol,
+    decode_depth_snapshot, decode_hot, DepthBuf, FastError, FastErrorKind, HotEvent, Level, Symbol,
 };
+use crate::book::check::TopCheck;
 use crate::book::{BookConfig, BookState, DiffOutcome, OrderBook, SnapshotOutcome};
 pub use clock::{NoProbe, Probe, Stage};
 
@@ -29,10 +29,6 @@ pub type SymbolId = u16;
 pub const MAX_SYMBOLS: usize = 64;
 /// Most actions one input may produce.
 pub const MAX_ACTIONS_PER_INPUT: usize = 64;
-/// Recent bookTickers kept per symbol for the book oracle.
-pub const ORACLE_TICKERS: usize = 256;
-/// Recent book tops (after applied depth events) kept per symbol for the oracle.
-pub const ORACLE_TOPS: usize = 64;
 
 /// One input to the engine: what happened and when (ns since the epoch, by
 /// the driver's clock: the receive time live, the recorded time in replay).
@@ -230,22 +226,11 @@ pub struct OracleStats {
     pub mismatches: u64,
 }
 
-#[derive(Clone, Copy, Default)]
-struct Top {
-    update_id: u64,
-    bid: Option<Level>,
-    ask: Option<Level>,
-}
-
 /// One symbol's state.
 struct SymbolSlot {
     symbol: Symbol,
     book: OrderBook,
-    tickers: [Option<BookTicker>; ORACLE_TICKERS],
-    ticker_next: usize,
-    tops: [Top; ORACLE_TOPS],
-    top_next: usize,
-    oracle: OracleStats,
+    check: TopCheck,
     snapshot_requested: bool,
     ever_synced: bool,
 }
@@ -255,11 +240,7 @@ impl SymbolSlot {
         SymbolSlot {
             symbol,
             book: OrderBook::new(symbol, cfg),
-            tickers: [None; ORACLE_TICKERS],
-            ticker_next: 0,
-            tops: [Top::default(); ORACLE_TOPS],
-            top_next: 0,
-            oracle: OracleStats::default(),
+            check: TopCheck::new(),
             snapshot_requested: false,
             ever_synced: false,
         }
@@ -275,53 +256,26 @@ impl SymbolSlot {
             .then(|| self.book.last_update_id())
     }
 
-    fn compare(&mut self, t: &BookTicker, top: &Top) {
-        self.oracle.checked += 1;
-        let bid = Level {
-            price: t.bid,
-            qty: t.bid_qty,
-        };
-        let ask = Level {
-            price: t.ask,
-            qty: t.ask_qty,
-        };
-        if top.bid != Some(bid) || top.ask != Some(ask) {
-            self.oracle.mismatches += 1;
+    fn oracle(&self) -> OracleStats {
+        OracleStats {
+            checked: self.check.checked,
+            mismatches: self.check.mismatches,
         }
     }
 
-    fn on_ticker(&mut self, t: &BookTicker) {
-        self.tickers[self.ticker_next] = Some(*t);
-        self.ticker_next = (self.ticker_next + 1) % ORACLE_TICKERS;
-        if let Some(top) = self.tops.iter().find(|x| x.update_id == t.update_id) {
-            let top = *top;
-            self.compare(t, &top);
-        }
-    }
-
+    /// A diff was applied to a live book: remember its top for the oracle.
+    /// (Like the reference `book_oracle.py`, tops of buffered events applied
+    /// at a snapshot are not recorded.)
     fn on_applied(&mut self) {
-        if self.is_live() {
-            self.ever_synced = true;
-        }
-        let Some(update_id) = self.last_update_id() else {
+        if !self.is_live() {
             return;
-        };
-        let top = Top {
-            update_id,
-            bid: self.book.best_bid(),
-            ask: self.book.best_ask(),
-        };
-        self.tops[self.top_next] = top;
-        self.top_next = (self.top_next + 1) % ORACLE_TOPS;
-        let found = self
-            .tickers
-            .iter()
-            .flatten()
-            .find(|t| t.update_id == update_id)
-            .copied();
-        if let Some(t) = found {
-            self.compare(&t, &top);
         }
+        self.ever_synced = true;
+        self.check.on_applied(
+            self.book.last_update_id(),
+            self.book.best_bid(),
+            self.book.best_ask(),
+        );
     }
 }
 
@@ -403,7 +357,7 @@ impl<D: Decide> Engine<D> {
         self.slots.iter().map(|s| SymbolReport {
             symbol: s.symbol,
             book: s.book.stats(),
-            oracle: s.oracle,
+            oracle: s.oracle(),
             last_update_id: s.last_update_id(),
             best_bid: s.book.best_bid(),
             best_ask: s.book.best_ask(),
@@ -430,7 +384,9 @@ impl<D: Decide> Engine<D> {
     pub fn on_input<P: Probe>(&mut self, input: &Input<'_>, out: &mut Actions, probe: &mut P) {
         self.stats.inputs += 1;
         match input.event {
-            Event::MarketFrame { bytes, .. } => self.on_market_frame(input.now_ns, bytes, out, probe),
+            Event::MarketFrame { bytes, .. } => {
+                self.on_market_frame(input.now_ns, bytes, out, probe)
+            }
             Event::DepthSnapshot { symbol, bytes } => self.on_snapshot(symbol, bytes, out, probe),
             Event::Connection {
                 state: ConnState::Disconnected,
@@ -439,7 +395,10 @@ impl<D: Decide> Engine<D> {
                 // Whatever was missed while down: every book must resync.
                 for s in &mut self.slots {
                     s.book.mark_stale();
-                    s.snapshot_requested = false;
+                    s.snapshot_requested = true;
+                    self.stats.snapshot_requests += 1;
+                    // The driver fetches it once it has reconnected.
+                    out.push(Action::RequestSnapshot { symbol: s.symbol });
                 }
             }
             Event::Connection { .. } | Event::Timer { .. } => {}
@@ -484,7 +443,7 @@ impl<D: Decide> Engine<D> {
         match ev {
             HotEvent::BookTicker(t) => {
                 self.count(Kind::BookTicker);
-                self.slots[i].on_ticker(&t);
+                self.slots[i].check.on_ticker(&t);
             }
             HotEvent::Trade(_) => self.count(Kind::Trade),
             HotEvent::AggTrade(_) => self.count(Kind::AggTrade),
@@ -552,9 +511,8 @@ impl<D: Decide> Engine<D> {
         };
         let slot = &mut self.slots[i];
         slot.snapshot_requested = false;
-        let outcome = slot.book.on_snapshot(last_update_id, &self.depth);
-        if let SnapshotOutcome::Live { .. } | SnapshotOutcome::Waiting { .. } = outcome {
-            slot.on_applied();
+        if let SnapshotOutcome::Live { .. } = slot.book.on_snapshot(last_update_id, &self.depth) {
+            slot.ever_synced = true;
         }
         if slot.book.needs_snapshot() && !slot.snapshot_requested {
             slot.snapshot_requested = true;

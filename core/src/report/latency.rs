@@ -8,12 +8,8 @@ pub const MAX_LATENCY_NS: u64 = 10_000_000_000;
 pub const SIGNIFICANT_DIGITS: u8 = 3;
 
 /// The percentiles reported, as fractions.
-pub const PERCENTILES: [(&str, f64); 4] = [
-    ("p50", 0.50),
-    ("p90", 0.90),
-    ("p99", 0.99),
-    ("p999", 0.999),
-];
+pub const PERCENTILES: [(&str, f64); 4] =
+    [("p50", 0.50), ("p90", 0.90), ("p99", 0.99), ("p999", 0.999)];
 
 /// One stage's latency distribution.
 #[derive(Debug, Clone)]
@@ -28,7 +24,10 @@ impl StageHistogram {
     pub fn new(name: &'static str) -> StageHistogram {
         // 1 ns .. MAX_LATENCY_NS at SIGNIFICANT_DIGITS: valid bounds, cannot fail.
         let hist = Histogram::new_with_bounds(1, MAX_LATENCY_NS, SIGNIFICANT_DIGITS)
-            .unwrap_or_else(|_| Histogram::new(SIGNIFICANT_DIGITS).unwrap_or_default());
+            .unwrap_or_else(|_| {
+                Histogram::new(SIGNIFICANT_DIGITS)
+                    .expect("3 significant digits is a valid precision")
+            });
         StageHistogram { name, hist }
     }
 
