@@ -57,11 +57,20 @@ impl Ring {
         self.next = (self.next + 1) % TOP_CHECK_RING;
         self.len = (self.len + 1).min(TOP_CHECK_RING);
     }
-    /// Newest entry with this update id.
+    /// Newest entry with this update id. Update ids only grow along a
+    /// stream, so the walk from the newest entry stops at the first older
+    /// id: a hit or a miss costs a step or two, not a scan of the ring.
     fn find(&self, update_id: u64) -> Option<Top> {
-        (1..=self.len)
-            .map(|back| self.items[(self.next + TOP_CHECK_RING - back) % TOP_CHECK_RING])
-            .find(|t| t.update_id == update_id)
+        for back in 1..=self.len {
+            let t = self.items[(self.next + TOP_CHECK_RING - back) % TOP_CHECK_RING];
+            if t.update_id == update_id {
+                return Some(t);
+            }
+            if t.update_id < update_id {
+                return None;
+            }
+        }
+        None
     }
 }
 

@@ -3,7 +3,7 @@
 //! latency and book-oracle report (`report.json`, `report.md`,
 //! `latency.svg`).
 
-use crate::drive::replay::{display_name, replay, ReplayFormat, ReplayOutcome};
+use crate::drive::replay::{display_name, replay, ReplayFormat, ReplayOptions, ReplayOutcome};
 use crate::engine::{Kind, KINDS};
 use crate::report::latency::PERCENTILES;
 use crate::report::svg::{percentile_chart, Series};
@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 /// Runs the subcommand.
 pub fn run(inputs: &[PathBuf], format: ReplayFormat, report: Option<&Path>) -> ExitCode {
-    let out = match replay(format, inputs, true) {
+    let out = match replay(format, inputs, &ReplayOptions::default()) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("kairos replay: {e}");
@@ -79,6 +79,11 @@ pub fn report_json(o: &ReplayOutcome, command: &str) -> Value {
     for s in &o.stages {
         latency.insert(s.name.into(), s.summary());
     }
+    let mut ttd = Map::new();
+    for h in o.tick_to_decision_by_kind.iter().filter(|h| h.count() > 0) {
+        ttd.insert(h.name.into(), h.summary());
+    }
+    latency.insert("tick_to_decision_by_kind".into(), Value::Object(ttd));
     let mut book = Map::new();
     for s in &o.symbols {
         book.insert(
@@ -163,7 +168,11 @@ fn summary(o: &ReplayOutcome) -> String {
         o.wall_s,
         eps / 1e6
     );
-    for st in &o.stages {
+    for st in o
+        .stages
+        .iter()
+        .chain(o.tick_to_decision_by_kind.iter().filter(|h| h.count() > 0))
+    {
         let _ = writeln!(
             s,
             "  {:<17} n={:<9} p50={}ns p99={}ns p99.9={}ns max={}ns",
@@ -269,6 +278,16 @@ pub fn report_markdown(o: &ReplayOutcome, j: &Value, command: &str) -> String {
         }
         let _ = writeln!(s, "| {} |", st.max());
     }
+    let _ = writeln!(s, "\n`tick_to_decision` by message kind:\n");
+    let _ = writeln!(s, "| kind | count | p50 | p90 | p99 | p99.9 | max |");
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+    for st in o.tick_to_decision_by_kind.iter().filter(|h| h.count() > 0) {
+        let _ = write!(s, "| {} | {} ", st.name, st.count());
+        for (_, q) in PERCENTILES {
+            let _ = write!(s, "| {} ", st.quantile(q));
+        }
+        let _ = writeln!(s, "| {} |", st.max());
+    }
     let _ = writeln!(
         s,
         "\nStage times come from the CPU time-stamp counter ({:.0} MHz, calibrated against the monotonic clock); `tick_to_decision` runs from the first byte of parsing to the end of the decision stage (a no-op strategy for now) and is recorded only for events that reach a decision (a live book). Plot: `latency.svg`.",
@@ -335,7 +354,7 @@ pub fn report_markdown(o: &ReplayOutcome, j: &Value, command: &str) -> String {
             let _ = writeln!(
                 s,
                 "- allocations per event after the first {} events: {a} ({} allocations over {} events)",
-                crate::drive::replay::ALLOC_WARMUP_EVENTS,
+                o.alloc_warmup_events,
                 o.allocations,
                 o.alloc_events
             );

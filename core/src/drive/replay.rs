@@ -21,7 +21,9 @@ use crate::capture::import::{ImportReader, InputFormat, LineError};
 use crate::capture::reader::{CaptureReader, OpenError, TailError};
 use crate::engine::clock::{CycleProbe, TickScale, STAGES};
 use crate::engine::SymbolReport;
-use crate::engine::{Actions, ConnState, Engine, EngineStats, Event, Input, NoProbe, NoopDecide};
+use crate::engine::{
+    Actions, ConnState, Engine, EngineStats, Event, Input, Kind, NoProbe, NoopDecide,
+};
 use crate::report::latency::StageHistogram;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -116,11 +118,15 @@ pub struct ReplayOutcome {
     pub latency_pass_s: f64,
     /// Per-stage latency of the latency pass.
     pub stages: [StageHistogram; STAGES + 1],
+    /// `tick_to_decision` by message kind ([`Kind::ALL`] order).
+    pub tick_to_decision_by_kind: Vec<StageHistogram>,
     /// Allocations per event in the latency pass after warm-up, or `None`
     /// when the counting allocator is not installed.
     pub allocations_per_event: Option<f64>,
     /// Events counted for `allocations_per_event`.
     pub alloc_events: u64,
+    /// Warm-up events before counting.
+    pub alloc_warmup_events: u64,
     /// Allocations counted for `allocations_per_event`.
     pub allocations: u64,
     /// Engine counters (latency pass).
@@ -343,13 +349,32 @@ impl Progress {
     }
 }
 
-/// Replays `paths` (in order) in `format`. `progress` shows a bar on stderr
-/// for passes that take over a second.
+/// Options of a replay.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplayOptions {
+    /// Show a progress bar on stderr for passes that take over a second.
+    pub progress: bool,
+    /// Events of the latency pass before allocations are counted.
+    pub alloc_warmup_events: u64,
+}
+
+impl Default for ReplayOptions {
+    fn default() -> Self {
+        ReplayOptions {
+            progress: true,
+            alloc_warmup_events: ALLOC_WARMUP_EVENTS,
+        }
+    }
+}
+
+/// Replays `paths` (in order) in `format`.
 pub fn replay(
     format: ReplayFormat,
     paths: &[PathBuf],
-    progress: bool,
+    opts: &ReplayOptions,
 ) -> Result<ReplayOutcome, ReplayError> {
+    let progress = opts.progress;
+    let warmup = opts.alloc_warmup_events;
     if paths.is_empty() {
         return Err(ReplayError::NoInput);
     }
@@ -393,6 +418,10 @@ pub fn replay(
         StageHistogram::new("decision"),
         StageHistogram::new("tick_to_decision"),
     ];
+    let mut by_kind: Vec<StageHistogram> = Kind::ALL
+        .iter()
+        .map(|k| StageHistogram::new(k.name()))
+        .collect();
     let mut engine = Engine::new(NoopDecide, book_cfg);
     let mut probe = CycleProbe::default();
     let counting = crate::alloc_count::installed();
@@ -417,10 +446,14 @@ pub fn replay(
         }
         let decided = probe.ends[STAGES - 1];
         if decided != 0 {
-            stages[STAGES].record(scale.to_ns(decided.saturating_sub(probe.start)));
+            let ns = scale.to_ns(decided.saturating_sub(probe.start));
+            stages[STAGES].record(ns);
+            if let Some(k) = engine.last_kind() {
+                by_kind[k as usize].record(ns);
+            }
         }
         n += 1;
-        if n == ALLOC_WARMUP_EVENTS {
+        if n == warmup {
             alloc_start = crate::alloc_count::allocations();
         }
         if n % PROGRESS_EVERY_EVENTS == 0 {
@@ -433,7 +466,7 @@ pub fn replay(
     let latency_pass_s = t1.elapsed().as_secs_f64();
     let alloc_end = crate::alloc_count::allocations();
     bar.finish();
-    let alloc_events = n.saturating_sub(ALLOC_WARMUP_EVENTS);
+    let alloc_events = n.saturating_sub(warmup);
     let allocations = if alloc_events > 0 {
         alloc_end
             .saturating_sub(alloc_start)
@@ -462,8 +495,10 @@ pub fn replay(
         wall_s,
         latency_pass_s,
         stages,
+        tick_to_decision_by_kind: by_kind,
         allocations_per_event,
         alloc_events,
+        alloc_warmup_events: warmup,
         allocations,
         engine: stats,
         symbols,

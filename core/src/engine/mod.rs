@@ -307,6 +307,7 @@ pub struct Engine<D: Decide = NoopDecide> {
     book_cfg: BookConfig,
     decide: D,
     stats: EngineStats,
+    last_kind: Option<Kind>,
 }
 
 /// One symbol's report.
@@ -339,6 +340,7 @@ impl<D: Decide> Engine<D> {
             book_cfg,
             decide,
             stats: EngineStats::default(),
+            last_kind: None,
         }
     }
 
@@ -383,6 +385,7 @@ impl<D: Decide> Engine<D> {
     /// Handles one input; actions go to `out` (not cleared first).
     pub fn on_input<P: Probe>(&mut self, input: &Input<'_>, out: &mut Actions, probe: &mut P) {
         self.stats.inputs += 1;
+        self.last_kind = None;
         match input.event {
             Event::MarketFrame { bytes, .. } => {
                 self.on_market_frame(input.now_ns, bytes, out, probe)
@@ -407,6 +410,13 @@ impl<D: Decide> Engine<D> {
 
     fn count(&mut self, k: Kind) {
         self.stats.by_kind[k as usize] += 1;
+        self.last_kind = Some(k);
+    }
+
+    /// The kind of the message the last input carried (`None` for inputs
+    /// that carry none: connection changes, timers).
+    pub fn last_kind(&self) -> Option<Kind> {
+        self.last_kind
     }
 
     fn on_market_frame<P: Probe>(
