@@ -180,17 +180,65 @@ impl Arena {
     }
 }
 
-enum Source {
+/// Replay inputs, loaded: native captures memory-mapped, other formats
+/// imported into memory. Iterating them does not allocate.
+pub struct Source {
+    inner: SourceInner,
+}
+
+enum SourceInner {
     Native(Vec<CaptureReader>),
     Arena(Arena),
 }
 
+/// What one uninstrumented pass counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PassCounts {
+    /// Events given to the engine.
+    pub events: u64,
+    /// Their payload bytes.
+    pub bytes: u64,
+}
+
 impl Source {
+    /// Loads `paths` (in order) in `format`; see [`replay`].
+    pub fn load(format: ReplayFormat, paths: &[PathBuf]) -> Result<Source, ReplayError> {
+        load(format, paths).map(|(s, _)| s)
+    }
+
+    /// One pass through `engine` with no instrumentation: the hot path alone.
+    /// `progress` is called with the event count every
+    /// [`PROGRESS_EVERY_EVENTS`] events.
+    pub fn pass(
+        &self,
+        engine: &mut Engine<NoopDecide>,
+        actions: &mut Actions,
+        mut progress: impl FnMut(u64),
+    ) -> PassCounts {
+        let mut c = PassCounts {
+            events: 0,
+            bytes: 0,
+        };
+        let mut probe = NoProbe;
+        self.for_each(|r| {
+            if let Some(inp) = input(&r) {
+                engine.on_input(&inp, actions, &mut probe);
+                actions.clear();
+                c.events += 1;
+                c.bytes += r.payload.len() as u64;
+                if c.events % PROGRESS_EVERY_EVENTS == 0 {
+                    progress(c.events);
+                }
+            }
+        });
+        c
+    }
+
     /// Calls `f` on every record, in order.
     fn for_each(&self, mut f: impl FnMut(Rec<'_>)) {
-        match self {
-            Source::Arena(a) => a.iter().for_each(f),
-            Source::Native(readers) => {
+        match &self.inner {
+            SourceInner::Arena(a) => a.iter().for_each(f),
+            SourceInner::Native(readers) => {
                 for r in readers {
                     let mut it = r.records();
                     while let Some(rec) = it.next() {
@@ -267,7 +315,12 @@ fn load(
             });
             readers.push(r);
         }
-        return Ok((Source::Native(readers), reports));
+        return Ok((
+            Source {
+                inner: SourceInner::Native(readers),
+            },
+            reports,
+        ));
     }
     let fmt = match format {
         ReplayFormat::Hftbacktest => InputFormat::Hftbacktest,
@@ -297,7 +350,12 @@ fn load(
             tail: None,
         });
     }
-    Ok((Source::Arena(arena), reports))
+    Ok((
+        Source {
+            inner: SourceInner::Arena(arena),
+        },
+        reports,
+    ))
 }
 
 /// A progress bar that appears only once a pass has run for a second.
@@ -391,21 +449,9 @@ pub fn replay(
     // Pass 1: throughput, no instrumentation.
     let mut engine = Engine::new(NoopDecide, book_cfg);
     let mut actions = Actions::new();
-    let mut probe = NoProbe;
-    let (mut events, mut bytes) = (0u64, 0u64);
     let mut bar = Progress::new(total, "replay (throughput)", progress);
     let t0 = Instant::now();
-    source.for_each(|r| {
-        if let Some(inp) = input(&r) {
-            engine.on_input(&inp, &mut actions, &mut probe);
-            actions.clear();
-            events += 1;
-            bytes += r.payload.len() as u64;
-            if events % PROGRESS_EVERY_EVENTS == 0 {
-                bar.update(events);
-            }
-        }
-    });
+    let PassCounts { events, bytes } = source.pass(&mut engine, &mut actions, |n| bar.update(n));
     let wall_s = t0.elapsed().as_secs_f64();
     bar.finish();
     let pass1: Vec<SymbolReport> = engine.symbols().collect();
