@@ -64,11 +64,28 @@ pub enum Event<'a> {
         /// Its new state.
         state: ConnState,
     },
+    /// A user-data stream frame (execution reports, balances), raw. Counted
+    /// for now; the order state machine consumes it in a later stage.
+    UserFrame {
+        /// The frame as received.
+        bytes: &'a [u8],
+    },
     /// A timer fired.
     Timer {
         /// The timer's id.
         id: u32,
     },
+    /// An operator command (from the control socket).
+    Control(Control),
+}
+
+/// Operator commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// Stop taking decisions; books stay maintained.
+    Pause,
+    /// Take decisions again.
+    Resume,
 }
 
 /// The state of a market-data connection.
@@ -294,6 +311,10 @@ pub struct EngineStats {
     pub skipped_not_live: u64,
     /// Snapshot requests emitted.
     pub snapshot_requests: u64,
+    /// User-data frames received.
+    pub user_frames: u64,
+    /// Events skipped because decisions are paused.
+    pub skipped_paused: u64,
     /// Messages for symbols beyond [`MAX_SYMBOLS`].
     pub symbols_overflow: u64,
     /// The most recent decoding error, if any.
@@ -308,6 +329,7 @@ pub struct Engine<D: Decide = NoopDecide> {
     decide: D,
     stats: EngineStats,
     last_kind: Option<Kind>,
+    paused: bool,
 }
 
 /// One symbol's report.
@@ -341,6 +363,7 @@ impl<D: Decide> Engine<D> {
             decide,
             stats: EngineStats::default(),
             last_kind: None,
+            paused: false,
         }
     }
 
@@ -404,6 +427,9 @@ impl<D: Decide> Engine<D> {
                     out.push(Action::RequestSnapshot { symbol: s.symbol });
                 }
             }
+            Event::UserFrame { .. } => self.stats.user_frames += 1,
+            Event::Control(Control::Pause) => self.paused = true,
+            Event::Control(Control::Resume) => self.paused = false,
             Event::Connection { .. } | Event::Timer { .. } => {}
         }
     }
@@ -485,6 +511,10 @@ impl<D: Decide> Engine<D> {
             self.stats.skipped_not_live += 1;
             return;
         }
+        if self.paused {
+            self.stats.skipped_paused += 1;
+            return;
+        }
         debug_assert!(slot.book.state() == BookState::Live);
         let view = MarketView {
             symbol: slot.symbol,
@@ -530,5 +560,116 @@ impl<D: Decide> Engine<D> {
             out.push(Action::RequestSnapshot { symbol });
         }
         probe.end(Stage::Book);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Counts calls and remembers the last view.
+    #[derive(Default)]
+    struct Recorder {
+        calls: u64,
+        last: Option<MarketView>,
+    }
+
+    impl Decide for Recorder {
+        fn on_market(&mut self, view: &MarketView, _out: &mut Actions) {
+            self.calls += 1;
+            self.last = Some(*view);
+        }
+    }
+
+    const SNAP: &[u8] =
+        br#"{"lastUpdateId":100,"bids":[["10.00","1"],["9.99","2"]],"asks":[["10.01","3"]]}"#;
+
+    fn diff(first: u64, last: u64, bid: &str) -> String {
+        format!(
+            r#"{{"e":"depthUpdate","E":1,"s":"ABCUSDT","U":{first},"u":{last},"b":[["{bid}","5"]],"a":[]}}"#
+        )
+    }
+
+    fn feed<D: Decide>(e: &mut Engine<D>, event: Event<'_>) -> Vec<Action> {
+        let mut out = Actions::new();
+        e.on_input(&Input { now_ns: 7, event }, &mut out, &mut NoProbe);
+        out.drain().collect()
+    }
+
+    fn frame(bytes: &[u8]) -> Event<'_> {
+        Event::MarketFrame { conn: 0, bytes }
+    }
+
+    fn sym() -> Symbol {
+        Symbol::new(b"ABCUSDT").unwrap()
+    }
+
+    #[test]
+    fn decisions_only_on_a_live_book_and_disconnects_force_a_resync() {
+        let mut e = Engine::new(Recorder::default(), BookConfig::default());
+        // Before any snapshot: buffered, one snapshot request, no decision.
+        let a = feed(&mut e, frame(diff(99, 101, "10.00").as_bytes()));
+        assert_eq!(a, vec![Action::RequestSnapshot { symbol: sym() }]);
+        assert!(feed(&mut e, frame(diff(102, 102, "10.00").as_bytes())).is_empty());
+        assert_eq!(e.decide().calls, 0);
+        // The snapshot bridges the buffer: live.
+        feed(
+            &mut e,
+            Event::DepthSnapshot {
+                symbol: sym(),
+                bytes: SNAP,
+            },
+        );
+        feed(&mut e, frame(diff(103, 103, "10.00").as_bytes()));
+        assert_eq!(e.decide().calls, 1);
+        let v = e.decide().last.unwrap();
+        assert_eq!(v.now_ns, 7);
+        assert_eq!(
+            v.best_bid.map(|l| l.qty.to_string()),
+            Some("5.00000000".into())
+        );
+        // A disconnect: stale, a snapshot request, no decision until resynced.
+        let a = feed(
+            &mut e,
+            Event::Connection {
+                conn: 0,
+                state: ConnState::Disconnected,
+            },
+        );
+        assert_eq!(a, vec![Action::RequestSnapshot { symbol: sym() }]);
+        feed(&mut e, frame(diff(104, 104, "10.00").as_bytes()));
+        assert_eq!(e.decide().calls, 1);
+        assert_eq!(e.stats().stale_decisions, 0);
+        let r = e.symbols().next().unwrap();
+        assert!(!r.live && r.ever_synced);
+    }
+
+    #[test]
+    fn pause_stops_decisions_and_other_inputs_are_counted() {
+        let mut e = Engine::new(Recorder::default(), BookConfig::default());
+        feed(
+            &mut e,
+            Event::DepthSnapshot {
+                symbol: sym(),
+                bytes: SNAP,
+            },
+        );
+        feed(&mut e, frame(diff(101, 101, "10.00").as_bytes()));
+        assert_eq!(e.decide().calls, 1);
+        feed(&mut e, Event::Control(Control::Pause));
+        feed(&mut e, frame(diff(102, 102, "10.00").as_bytes()));
+        assert_eq!((e.decide().calls, e.stats().skipped_paused), (1, 1));
+        feed(&mut e, Event::Control(Control::Resume));
+        feed(&mut e, frame(diff(103, 103, "10.00").as_bytes()));
+        assert_eq!(e.decide().calls, 2);
+        feed(&mut e, Event::UserFrame { bytes: b"{}" });
+        feed(&mut e, frame(b"{\"e\":\"kline\"}"));
+        feed(&mut e, frame(b"{\"e\":\"trade\""));
+        let s = e.stats();
+        assert_eq!(s.user_frames, 1);
+        assert_eq!(s.by_kind[Kind::Other as usize], 1);
+        assert_eq!(s.by_kind[Kind::Malformed as usize], 1);
+        assert!(s.last_error.is_some());
+        assert_eq!(e.last_kind(), Some(Kind::Malformed));
     }
 }
