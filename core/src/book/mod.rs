@@ -40,6 +40,7 @@
 pub mod buffer;
 pub mod check;
 pub mod ladder;
+pub mod price_ladder;
 
 use crate::binance::fast::{DepthBuf, DepthUpdate, Level, Symbol};
 use crate::num::Price;
