@@ -470,7 +470,11 @@ impl PriceLadder {
     /// Logical index of an on-grid `key`, any distance from the window
     /// (negative: below it).
     fn index_wide(&self, key: i64) -> i128 {
-        (key as i128 - self.base as i128).div_euclid(self.tick as i128)
+        // The tick is at most a price, so it fits an i64.
+        match key.checked_sub(self.base) {
+            Some(d) => d.div_euclid(self.tick as i64) as i128,
+            None => (key as i128 - self.base as i128).div_euclid(self.tick as i128),
+        }
     }
 
     /// One level over the bound: evict the farthest; `key` is the level just
