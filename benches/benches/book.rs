@@ -4,6 +4,8 @@
 //! - `orderbook_on_diff`: kairos's [`OrderBook::on_diff`] (ladder + sync rule
 //!   + crossed check), the path the engine runs;
 //! - `ladder`: the two kairos [`Ladder`]s alone, reading the top after each event;
+//! - `price_ladder_2^N`: the two kairos [`PriceLadder`]s alone (window of
+//!   2^N ticks, tick from the snapshot's gcd), reading the top after each event;
 //! - `sorted_vec`: a plain pre-allocated `Vec` sorted best-last with
 //!   `binary_search` + `Vec::insert/remove` (the naive ladder);
 //! - `btreemap`: a `BTreeMap<Price, Qty>` per side (the baseline).
@@ -20,6 +22,7 @@ use kairos_benches::{hftbacktest_messages, BTCUSDT_CAPTURE};
 use kairos_core::binance::fast::{
     decode_depth_snapshot, decode_hot, DepthBuf, DepthUpdate, HotEvent, Level, Symbol,
 };
+use kairos_core::book::price_ladder::{gcd, PriceLadder};
 use kairos_core::book::{BookConfig, Ladder, OrderBook, Side};
 use kairos_core::num::{Price, Qty};
 use std::collections::BTreeMap;
@@ -154,6 +157,67 @@ fn bench_book(c: &mut Criterion, d: &Data) {
             BatchSize::LargeInput,
         )
     });
+
+    let tick = d
+        .snapshot
+        .bids
+        .iter()
+        .chain(&d.snapshot.asks)
+        .fold(0u64, |g, l| gcd(g, l.price.units() as u64));
+    let tick = Price::from_units(tick as i64).ok();
+    for log in [16u32, 18] {
+        let max = kairos_core::book::DEFAULT_MAX_LEVELS_PER_SIDE;
+        let mut bids = PriceLadder::new(Side::Bid, max, 1 << log);
+        let mut asks = PriceLadder::new(Side::Ask, max, 1 << log);
+        bids.clear_with_tick(tick);
+        asks.clear_with_tick(tick);
+        for l in &d.snapshot.bids {
+            bids.set(l.price, l.qty);
+        }
+        for l in &d.snapshot.asks {
+            asks.set(l.price, l.qty);
+        }
+        let name = format!("price_ladder_2^{log}");
+        group.bench_function(BenchmarkId::new(name, d.level_updates), |b| {
+            b.iter_batched_ref(
+                || (bids.clone(), asks.clone()),
+                |(bids, asks)| {
+                    for (_, levels) in &d.diffs {
+                        for l in &levels.bids {
+                            bids.set(l.price, l.qty);
+                        }
+                        for l in &levels.asks {
+                            asks.set(l.price, l.qty);
+                        }
+                        black_box((bids.best(), asks.best()));
+                    }
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        // The counters of one pass, for the record.
+        let (mut b2, mut a2) = (bids.clone(), asks.clone());
+        for (_, levels) in &d.diffs {
+            for l in &levels.bids {
+                b2.set(l.price, l.qty);
+            }
+            for l in &levels.asks {
+                a2.set(l.price, l.qty);
+            }
+        }
+        eprintln!(
+            "price_ladder_2^{log}: tick {:?}; after the replay: bids {} levels ({} far), asks {} ({} far); reanchors {}+{}, regrids {}+{}",
+            tick.map(|t| t.units()),
+            b2.len(),
+            b2.far_len(),
+            a2.len(),
+            a2.far_len(),
+            b2.reanchors(),
+            a2.reanchors(),
+            b2.regrids(),
+            a2.regrids()
+        );
+    }
 
     let (mut vb, mut va) = (SortedVec::new(true), SortedVec::new(false));
     for l in &d.snapshot.bids {

@@ -152,6 +152,43 @@ impl Ladder {
         }
     }
 
+    /// The worst (farthest) level held, O(1).
+    #[inline]
+    pub fn worst(&self) -> Option<Level> {
+        if self.is_empty() {
+            None
+        } else {
+            Some(self.level(self.slots[self.lo]))
+        }
+    }
+
+    /// The `i`-th best level (`0` is the best), O(1).
+    #[inline]
+    pub fn level_at(&self, i: usize) -> Option<Level> {
+        if i < self.len() {
+            Some(self.level(self.slots[self.hi - 1 - i]))
+        } else {
+            None
+        }
+    }
+
+    /// Removes and returns the best level, O(1).
+    #[inline]
+    pub fn pop_best(&mut self) -> Option<Level> {
+        let l = self.best()?;
+        self.hi -= 1;
+        Some(l)
+    }
+
+    /// Removes and returns the worst (farthest) level, O(1). Not counted in
+    /// [`Ladder::dropped_beyond_bound`]: the caller decides what it means.
+    #[inline]
+    pub fn pop_worst(&mut self) -> Option<Level> {
+        let l = self.worst()?;
+        self.lo += 1;
+        Some(l)
+    }
+
     /// The levels, best first.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = Level> + ExactSizeIterator + '_ {
         self.slots[self.lo..self.hi]

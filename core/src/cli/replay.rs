@@ -104,6 +104,8 @@ pub fn report_json(o: &ReplayOutcome, command: &str) -> Value {
                 "buffered": s.book.buffered,
                 "buffer_overflows": s.book.buffer_overflows,
                 "levels_dropped_beyond_bound": s.book.levels_dropped_beyond_bound,
+                "window_reanchors": s.book.window_reanchors,
+                "tick_regrids": s.book.tick_regrids,
             }),
         );
     }
