@@ -41,11 +41,15 @@ impl DiffBuffer {
     /// Room for `max_events` events and `max_levels` levels in all (each ≥ 1),
     /// allocated once, here.
     pub fn new(max_events: usize, max_levels: usize) -> DiffBuffer {
+        let mut events = vec![Buffered::default(); max_events.max(1)].into_boxed_slice();
+        let mut levels = vec![Level::default(); max_levels.max(1)].into_boxed_slice();
+        super::prefault(&mut events);
+        super::prefault(&mut levels);
         DiffBuffer {
-            events: vec![Buffered::default(); max_events.max(1)].into_boxed_slice(),
+            events,
             ev_head: 0,
             ev_len: 0,
-            levels: vec![Level::default(); max_levels.max(1)].into_boxed_slice(),
+            levels,
             lv_head: 0,
             lv_len: 0,
         }

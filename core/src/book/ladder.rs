@@ -78,9 +78,11 @@ impl Ladder {
     pub fn new(side: Side, max_levels: usize) -> Ladder {
         let max_levels = max_levels.max(1);
         let cap = 2 * max_levels;
+        let mut slots = vec![Slot::default(); cap].into_boxed_slice();
+        super::prefault(&mut slots);
         Ladder {
             side,
-            slots: vec![Slot::default(); cap].into_boxed_slice(),
+            slots,
             lo: cap / 2,
             hi: cap / 2,
             max_levels,

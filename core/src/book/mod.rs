@@ -70,6 +70,19 @@ pub const DEFAULT_BUFFER_LEVELS: usize = 131_072;
 /// Largest buffer accepted, in events and in levels; larger configs are clamped.
 pub const MAX_BUFFER_LIMIT: usize = 1 << 24;
 
+/// Bytes in a memory page, for [`prefault`].
+const PAGE_BYTES: usize = 4096;
+
+/// Writes one element of every page of a freshly allocated slice, so that
+/// the OS maps its pages now, at construction, and not on first use on the
+/// hot path (zeroed allocations are mapped lazily).
+pub(crate) fn prefault<T: Copy>(s: &mut [T]) {
+    let step = (PAGE_BYTES / std::mem::size_of::<T>().max(1)).max(1);
+    for i in (0..s.len()).step_by(step) {
+        s[i] = std::hint::black_box(s[i]);
+    }
+}
+
 /// Sizes of an [`OrderBook`]; everything is allocated once from these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BookConfig {

@@ -145,7 +145,7 @@ impl PriceLadder {
             .clamp(MIN_WINDOW_TICKS, MAX_WINDOW_TICKS)
             .next_power_of_two();
         let n_words = w / 64;
-        PriceLadder {
+        let mut ladder = PriceLadder {
             side,
             qty: vec![Qty::ZERO; w].into_boxed_slice(),
             words: vec![0; n_words].into_boxed_slice(),
@@ -165,7 +165,10 @@ impl PriceLadder {
             dropped_beyond_bound: 0,
             reanchors: 0,
             regrids: 0,
-        }
+        };
+        super::prefault(&mut ladder.qty);
+        super::prefault(&mut ladder.words);
+        ladder
     }
 
     /// Which side this is.

@@ -1,8 +1,9 @@
 //! The replay driver: capture files through the engine's hot path.
 //!
 //! Native captures (`.kcap`) are memory-mapped and read without copying;
-//! hftbacktest and cryptofeed recordings are imported first into an
-//! in-memory arena (not timed). Then the records are replayed twice through
+//! every chunk's CRC is checked once, at load (timed as `load_s`), and the
+//! passes then trust that verified prefix. hftbacktest and cryptofeed
+//! recordings are imported first into an in-memory arena (also `load_s`). Then the records are replayed twice through
 //! a fresh engine each time:
 //!
 //! 1. the **throughput pass**, with no instrumentation at all: `wall_s` and
@@ -110,7 +111,7 @@ pub struct ReplayOutcome {
     pub events: u64,
     /// Payload bytes given to the engine (per pass).
     pub bytes: u64,
-    /// Wall time of the import/load phase, s (0 for native).
+    /// Wall time of the load phase (import, or the CRC check of native files), s.
     pub load_s: f64,
     /// Wall time of the uninstrumented throughput pass, s.
     pub wall_s: f64,
@@ -184,10 +185,12 @@ impl Arena {
 /// imported into memory. Iterating them does not allocate.
 pub struct Source {
     inner: SourceInner,
+    symbols: Vec<Symbol>,
 }
 
 enum SourceInner {
-    Native(Vec<CaptureReader>),
+    /// Each reader with the length of its CRC-checked sound prefix.
+    Native(Vec<(CaptureReader, u64)>),
     Arena(Arena),
 }
 
@@ -204,6 +207,21 @@ impl Source {
     /// Loads `paths` (in order) in `format`; see [`replay`].
     pub fn load(format: ReplayFormat, paths: &[PathBuf]) -> Result<Source, ReplayError> {
         load(format, paths).map(|(s, _)| s)
+    }
+
+    /// The symbols the inputs define, in order of first appearance.
+    pub fn symbols(&self) -> &[Symbol] {
+        &self.symbols
+    }
+
+    /// A fresh engine with a book for every symbol of the inputs already
+    /// made (as a live engine has them from its configuration at start-up).
+    pub fn engine(&self) -> Engine<NoopDecide> {
+        let mut e = Engine::new(NoopDecide, crate::book::BookConfig::default());
+        for s in &self.symbols {
+            e.add_symbol(*s);
+        }
+        e
     }
 
     /// One pass through `engine` with no instrumentation: the hot path alone.
@@ -239,8 +257,8 @@ impl Source {
         match &self.inner {
             SourceInner::Arena(a) => a.iter().for_each(f),
             SourceInner::Native(readers) => {
-                for r in readers {
-                    let mut it = r.records();
+                for (r, verified) in readers {
+                    let mut it = r.records().trusting(*verified);
                     while let Some(rec) = it.next() {
                         let symbol = if rec.kind == RecordKind::Snapshot && rec.symbol != NO_SYMBOL
                         {
@@ -305,6 +323,7 @@ fn load(
                 source,
             })?;
             let scan = r.scan();
+            let verified = scan.sound_bytes;
             reports.push(InputReport {
                 path: p.clone(),
                 records: scan.records_by_kind.iter().sum(),
@@ -313,11 +332,23 @@ fn load(
                 examples: Vec::new(),
                 tail: scan.tail,
             });
-            readers.push(r);
+            readers.push((r, verified));
+        }
+        let mut symbols = Vec::new();
+        for (r, verified) in &readers {
+            let records = r.records().trusting(*verified);
+            for rec in records.filter(|x| x.kind == RecordKind::Symbol) {
+                if let Some(s) = Symbol::new(rec.payload) {
+                    if !symbols.contains(&s) {
+                        symbols.push(s);
+                    }
+                }
+            }
         }
         return Ok((
             Source {
                 inner: SourceInner::Native(readers),
+                symbols,
             },
             reports,
         ));
@@ -350,9 +381,16 @@ fn load(
             tail: None,
         });
     }
+    let mut symbols = Vec::new();
+    for s in arena.recs.iter().filter_map(|r| r.3) {
+        if !symbols.contains(&s) {
+            symbols.push(s);
+        }
+    }
     Ok((
         Source {
             inner: SourceInner::Arena(arena),
+            symbols,
         },
         reports,
     ))
@@ -438,16 +476,10 @@ pub fn replay(
     }
     let t_load = Instant::now();
     let (source, inputs) = load(format, paths)?;
-    let load_s = if format == ReplayFormat::Native {
-        0.0
-    } else {
-        t_load.elapsed().as_secs_f64()
-    };
+    let load_s = t_load.elapsed().as_secs_f64();
     let total: u64 = inputs.iter().map(|i| i.records).sum();
-    let book_cfg = crate::book::BookConfig::default();
-
     // Pass 1: throughput, no instrumentation.
-    let mut engine = Engine::new(NoopDecide, book_cfg);
+    let mut engine = source.engine();
     let mut actions = Actions::new();
     let mut bar = Progress::new(total, "replay (throughput)", progress);
     let t0 = Instant::now();
@@ -468,7 +500,7 @@ pub fn replay(
         .iter()
         .map(|k| StageHistogram::new(k.name()))
         .collect();
-    let mut engine = Engine::new(NoopDecide, book_cfg);
+    let mut engine = source.engine();
     let mut probe = CycleProbe::default();
     let counting = crate::alloc_count::installed();
     let mut n = 0u64;

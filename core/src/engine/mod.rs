@@ -391,6 +391,13 @@ impl<D: Decide> Engine<D> {
         })
     }
 
+    /// Creates the book of `symbol` now (at start-up, from the configured or
+    /// recorded symbols), so that its memory is allocated and mapped before
+    /// the first event rather than on it. `false` when the table is full.
+    pub fn add_symbol(&mut self, symbol: Symbol) -> bool {
+        self.slot(symbol).is_some()
+    }
+
     /// The slot of `symbol`, created on first sight (the only allocation,
     /// during warm-up).
     fn slot(&mut self, symbol: Symbol) -> Option<usize> {
