@@ -22,6 +22,7 @@ fn fixture(name: &str) -> PathBuf {
 
 fn opts() -> ReplayOptions {
     ReplayOptions {
+        throughput_passes: 1,
         progress: false,
         alloc_warmup_events: 100,
     }

@@ -23,6 +23,7 @@ fn replay_allocates_nothing_per_event_after_warm_up() {
         ),
     ] {
         let opts = ReplayOptions {
+            throughput_passes: 1,
             progress: false,
             // Past the snapshots and the first sight of every symbol.
             alloc_warmup_events: 500,

@@ -324,6 +324,9 @@ pub struct EngineStats {
 /// The engine. `D` is the decision stage.
 pub struct Engine<D: Decide = NoopDecide> {
     slots: Vec<SymbolSlot>,
+    /// The slots' symbols, packed together for the lookup.
+    keys: Vec<Symbol>,
+    last_slot: usize,
     depth: DepthBuf,
     book_cfg: BookConfig,
     decide: D,
@@ -358,6 +361,8 @@ impl<D: Decide> Engine<D> {
     pub fn new(decide: D, book_cfg: BookConfig) -> Engine<D> {
         Engine {
             slots: Vec::with_capacity(MAX_SYMBOLS),
+            keys: Vec::with_capacity(MAX_SYMBOLS),
+            last_slot: 0,
             depth: DepthBuf::new(),
             book_cfg,
             decide,
@@ -400,8 +405,14 @@ impl<D: Decide> Engine<D> {
 
     /// The slot of `symbol`, created on first sight (the only allocation,
     /// during warm-up).
+    #[inline]
     fn slot(&mut self, symbol: Symbol) -> Option<usize> {
-        if let Some(i) = self.slots.iter().position(|s| s.symbol == symbol) {
+        // Consecutive events are usually for the same symbol.
+        if self.keys.get(self.last_slot) == Some(&symbol) {
+            return Some(self.last_slot);
+        }
+        if let Some(i) = self.keys.iter().position(|s| *s == symbol) {
+            self.last_slot = i;
             return Some(i);
         }
         if self.slots.len() == MAX_SYMBOLS {
@@ -409,7 +420,9 @@ impl<D: Decide> Engine<D> {
             return None;
         }
         self.slots.push(SymbolSlot::new(symbol, self.book_cfg));
-        Some(self.slots.len() - 1)
+        self.keys.push(symbol);
+        self.last_slot = self.slots.len() - 1;
+        Some(self.last_slot)
     }
 
     /// Handles one input; actions go to `out` (not cleared first).
