@@ -90,46 +90,7 @@ impl L<'_> {
     /// in one 64-bit word. Other shapes take the byte loop.
     #[inline(always)]
     fn dec(&mut self) -> Option<i64> {
-        if let Some(v) = self.dec_words() {
-            return Some(v);
-        }
         self.dec_loop()
-    }
-
-    /// `<1..=7 digits>.<8 digits>"` in two word conversions and no loop: the
-    /// integer digits are found by the position of the dot in the first
-    /// eight bytes, shifted into place behind leading `'0'`s, and converted
-    /// like the fraction.
-    #[inline(always)]
-    fn dec_words(&mut self) -> Option<i64> {
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const HIGH: u64 = 0x8080_8080_8080_8080;
-        let start = self.p;
-        let head = self.b.get(start..start + 8)?;
-        let w = u64::from_le_bytes(head.try_into().ok()?);
-        let x = w ^ (u64::from(b'.') * ONES);
-        let dots = x.wrapping_sub(ONES) & !x & HIGH;
-        if dots == 0 {
-            return None;
-        }
-        // Index of the first '.' (the lowest flagged byte is always exact).
-        let k = (dots.trailing_zeros() / 8) as usize;
-        if k == 0 {
-            return None;
-        }
-        let pad_bits = 8 * (8 - k) as u32;
-        let int_bytes = w & ((1u64 << (8 * k as u32)) - 1);
-        let padded =
-            (int_bytes << pad_bits) | ((u64::from(b'0') * ONES) & ((1u64 << pad_bits) - 1));
-        let int = eight_digits(padded)?;
-        let frac_at = start + k + 1;
-        let tail = self.b.get(frac_at..frac_at + 9)?;
-        if tail[8] != b'"' {
-            return None;
-        }
-        let frac = eight_digits(u64::from_le_bytes(tail[..8].try_into().ok()?))?;
-        self.p = frac_at + 9;
-        Some(int as i64 * SCALE + frac as i64)
     }
 
     /// The integer part by a byte loop, the fraction as one word.
@@ -461,47 +422,7 @@ fn payload(l: &mut L<'_>, depth: &mut DepthBuf) -> Option<HotEvent> {
 
 #[cfg(test)]
 mod tests {
-    use super::{eight_digits, string_end, L};
-
-    #[test]
-    fn word_and_loop_decimal_paths_agree() {
-        let cases: [&[u8]; 14] = [
-            b"61837.63000000\"",
-            b"0.32332000\"",
-            b"1234567.12345678\"",
-            b"12345678.12345678\"",
-            b"0.0010\"",
-            b"5.\"",
-            b"1.5\",\"B\":\"1\"",
-            b"1.00000000\"x",
-            b"1.0000000\"",
-            b"1.000000000\"",
-            b"1.2345678a\"",
-            b"12\",\"x.12345678\"",
-            b".12345678\"",
-            b"007.50000000\"",
-        ];
-        for c in cases {
-            let mut a = L { b: c, p: 0 };
-            let mut b = L { b: c, p: 0 };
-            let w = a.dec_words();
-            if let Some(v) = w {
-                assert_eq!(b.dec_loop(), Some(v), "{}", String::from_utf8_lossy(c));
-                assert_eq!(a.p, b.p);
-            }
-        }
-        let mut l = L {
-            b: b"61837.63000000\"",
-            p: 0,
-        };
-        assert_eq!(l.dec_words(), Some(6_183_763_000_000));
-        let mut l = L {
-            b: b"12345678.12345678\"",
-            p: 0,
-        };
-        assert_eq!(l.dec_words(), None, "8 integer digits take the loop");
-        assert_eq!(l.dec(), Some(1_234_567_812_345_678));
-    }
+    use super::{eight_digits, string_end};
 
     #[test]
     fn string_end_finds_the_quote_or_refuses() {
