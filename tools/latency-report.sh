@@ -21,7 +21,7 @@ cargo build --release -q -p kairos-core
 kairos=target/release/kairos
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$kairos" convert --from hftbacktest "$a" "$b" --out "$work/btcusdt.kcap" > "$work/convert.txt"
+"$kairos" convert --from hftbacktest "$a" "$b" --out "$work/btcusdt.kcap" > "$work/convert.txt" 2>&1
 zcat "$a" "$b" > "$work/btcusdt.jsonl"
 # The report first (the replay's own throughput pass), then wc -l and the
 # replay again alternately, best of 5 each, so both see the same machine.
@@ -52,5 +52,15 @@ json.dump(res, open(f"{out}/wc_comparison.json", 'w'), indent=2)
 print(json.dumps(res, indent=2))
 PY
 cp "$work/convert.txt" "$out/convert.txt"
+cat > "$out/README.md" <<EOF2
+# Replay report $(basename "$out")
+
+Made by \`tools/latency-report.sh\` at commit $(git rev-parse --short HEAD) on $(date -u +%FT%TZ).
+Inputs: \`$(basename "$a")\` then \`$(basename "$b")\`, converted to one native capture
+(\`convert.txt\`), replayed with \`kairos replay --input btcusdt.kcap --report DIR\`
+(\`report.md\`, \`report.json\`, \`latency.svg\`). \`wc_comparison.json\`: \`wc -l\` over the same
+decompressed bytes against the replay, best of 5 each, alternated, in the same run.
+Machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(uname -sr).
+EOF2
 cat "$work/replay.txt"
 echo "report written to $out"

@@ -273,7 +273,7 @@ pub fn report_markdown(o: &ReplayOutcome, j: &Value, command: &str) -> String {
     if o.load_s > 0.0 {
         let _ = writeln!(
             s,
-            "Import/decompression before the passes (not timed above): {:.3} s.",
+            "Loading before the passes (import and decompression, or the CRC check of a native file; not timed above): {:.3} s.",
             o.load_s
         );
     }
