@@ -17,17 +17,7 @@ use super::fast::{
 };
 use crate::num::{Price, Qty, DECIMALS};
 
-const POW10: [i64; 9] = [
-    1,
-    10,
-    100,
-    1_000,
-    10_000,
-    100_000,
-    1_000_000,
-    10_000_000,
-    100_000_000,
-];
+use crate::num::decimal::POW10;
 /// Most digits a decimal may have on this path (larger ones fall back).
 const MAX_DEC_DIGITS: u32 = 18;
 /// Most digits of an integer on this path (19 always fit a u64).
@@ -155,7 +145,7 @@ impl L<'_> {
         if digits == 0 || frac > DECIMALS {
             return None;
         }
-        v.checked_mul(POW10[(DECIMALS - frac) as usize])
+        v.checked_mul(POW10[(DECIMALS - frac) as usize] as i64)
     }
 
     /// A symbol's contents up to its closing quote, consumed.

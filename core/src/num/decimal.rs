@@ -150,7 +150,8 @@ pub fn parse_i64(s: &[u8], sign: Sign) -> Result<i64, NumError> {
     i64::try_from(wide).map_err(|_| NumError::Overflow)
 }
 
-const POW10: [u64; 9] = [
+/// Powers of ten up to 10^8, for scaling a fraction of `n` digits.
+pub(crate) const POW10: [u64; 9] = [
     1,
     10,
     100,
