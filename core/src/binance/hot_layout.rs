@@ -50,6 +50,16 @@ impl L<'_> {
     fn u64(&mut self) -> Option<u64> {
         let start = self.p;
         let mut v: u64 = 0;
+        // Ids and millisecond times have 10 to 13 digits: take the first
+        // eight in one word when they are all digits.
+        if let Some(chunk) = self.b.get(start..start + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            if let Some(x) = eight_digits(u64::from_le_bytes(word)) {
+                v = x;
+                self.p += 8;
+            }
+        }
         while let Some(&c) = self.b.get(self.p) {
             let d = c.wrapping_sub(b'0');
             if d > 9 {
