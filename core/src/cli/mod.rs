@@ -11,7 +11,11 @@ use std::process::ExitCode;
 
 /// kairos: a low-latency trading engine for Binance spot.
 #[derive(Debug, Parser)]
-#[command(name = "kairos", version, about)]
+#[command(
+    name = "kairos",
+    version,
+    about = "kairos: a low-latency trading engine for Binance spot"
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
