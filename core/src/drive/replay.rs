@@ -459,7 +459,8 @@ pub struct ReplayOptions {
     pub throughput_passes: usize,
     /// Show a progress bar on stderr for passes that take over a second.
     pub progress: bool,
-    /// Events of the latency pass before allocations are counted.
+    /// Events of the latency pass before allocations are counted (at most;
+    /// a tenth of the input when that is fewer).
     pub alloc_warmup_events: u64,
 }
 
@@ -480,7 +481,7 @@ pub fn replay(
     opts: &ReplayOptions,
 ) -> Result<ReplayOutcome, ReplayError> {
     let progress = opts.progress;
-    let warmup = opts.alloc_warmup_events;
+    let warmup_cap = opts.alloc_warmup_events;
     if paths.is_empty() {
         return Err(ReplayError::NoInput);
     }
@@ -512,7 +513,9 @@ pub fn replay(
     sorted.sort_by(f64::total_cmp);
     let wall_s = sorted[sorted.len() / 2];
 
-    // Pass 2: latency per stage, allocations after warm-up.
+    // Pass 2: latency per stage, allocations after warm-up (the configured
+    // number of events, or a tenth of a shorter input).
+    let warmup = warmup_cap.min(events / 10);
     let scale = TickScale::calibrate(50);
     let mut stages = [
         StageHistogram::new("parse"),
