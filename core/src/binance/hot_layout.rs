@@ -177,6 +177,19 @@ impl L<'_> {
         }
     }
 
+    /// The common end of trade and aggTrade: `,"T":…,"m":…,"M":…}`.
+    #[inline(always)]
+    fn trade_tail(&mut self) -> Option<(u64, bool)> {
+        self.lit(b",\"T\":")?;
+        let trade_time_ms = self.u64()?;
+        self.lit(b",\"m\":")?;
+        let buyer_is_maker = self.boolean()?;
+        self.lit(b",\"M\":")?;
+        self.boolean()?;
+        self.lit(b"}")?;
+        Some((trade_time_ms, buyer_is_maker))
+    }
+
     /// `[["p","q"],…]` into `out`.
     #[inline(always)]
     fn levels(&mut self, out: &mut Vec<Level>) -> Option<()> {
@@ -347,13 +360,7 @@ fn payload(l: &mut L<'_>, depth: &mut DepthBuf) -> Option<HotEvent> {
         let price = l.dec()?;
         l.lit(b",\"q\":\"")?;
         let qty = l.dec()?;
-        l.lit(b",\"T\":")?;
-        let trade_time_ms = l.u64()?;
-        l.lit(b",\"m\":")?;
-        let buyer_is_maker = l.boolean()?;
-        l.lit(b",\"M\":")?;
-        l.boolean()?;
-        l.lit(b"}")?;
+        let (trade_time_ms, buyer_is_maker) = l.trade_tail()?;
         return Some(HotEvent::Trade(Trade {
             event_time_ms,
             symbol,
@@ -398,13 +405,7 @@ fn payload(l: &mut L<'_>, depth: &mut DepthBuf) -> Option<HotEvent> {
         let first_trade_id = l.u64()?;
         l.lit(b",\"l\":")?;
         let last_trade_id = l.u64()?;
-        l.lit(b",\"T\":")?;
-        let trade_time_ms = l.u64()?;
-        l.lit(b",\"m\":")?;
-        let buyer_is_maker = l.boolean()?;
-        l.lit(b",\"M\":")?;
-        l.boolean()?;
-        l.lit(b"}")?;
+        let (trade_time_ms, buyer_is_maker) = l.trade_tail()?;
         return Some(HotEvent::AggTrade(AggTrade {
             event_time_ms,
             symbol,
