@@ -8,7 +8,9 @@
 //!   and importers of hftbacktest / cryptofeed raw captures.
 //! - [`book`]: the L2 order book and Binance's snapshot/diff sync rule.
 //! - [`engine`]: the sans-I/O engine (events in, actions out).
-//! - [`drive`]: the drivers that feed it (replay so far).
+//! - [`drive`]: the drivers that feed it (replay, live).
+//! - [`feed`]: the market-data WebSocket client (mio, tungstenite, rustls).
+//! - [`rest`]: the `rest` side thread (ureq).
 //! - [`report`]: JSON / Markdown / SVG reports and latency histograms.
 //! - [`alloc_count`]: the counting allocator behind `allocations_per_event`.
 //! - [`cli`]: the clap subcommands of the `kairos` binary.
@@ -23,5 +25,7 @@ pub mod capture;
 pub mod cli;
 pub mod drive;
 pub mod engine;
+pub mod feed;
 pub mod num;
 pub mod report;
+pub mod rest;

@@ -522,6 +522,14 @@ impl OrderBook {
         }
     }
 
+    /// The connection was lost: the book goes stale ([`Self::mark_stale`])
+    /// and the diffs buffered before the loss are dropped, since no diff
+    /// received after the reconnect can continue them across the hole.
+    pub fn on_disconnect(&mut self) {
+        self.mark_stale();
+        self.buffer.clear();
+    }
+
     fn go_stale(&mut self) {
         self.state = BookState::Stale;
         self.was_stale = true;

@@ -11,6 +11,7 @@
 pub mod format;
 pub mod import;
 pub mod reader;
+pub mod recorder;
 pub mod writer;
 
 pub use format::{RecordKind, RecordRef, NO_SYMBOL};

@@ -3,6 +3,7 @@
 
 pub mod convert;
 pub mod decode;
+pub mod record;
 pub mod replay;
 
 use clap::{Parser, Subcommand};
@@ -57,6 +58,9 @@ pub enum Command {
         #[arg(long)]
         report: Option<PathBuf>,
     },
+    /// Record live market data (reconnecting, books kept in sync) to a
+    /// native capture file.
+    Record(record::RecordArgs),
 }
 
 /// `--format` of `kairos replay`.
@@ -92,5 +96,6 @@ pub fn main() -> ExitCode {
             format,
             report,
         } => replay::run(&inputs, format.into(), report.as_deref()),
+        Command::Record(args) => record::run(&args),
     }
 }

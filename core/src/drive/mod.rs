@@ -1,4 +1,5 @@
 //! Drivers: they own the I/O and the clock and feed the engine. Live, paper,
 //! replay and backtest differ only here; the engine is the same.
 
+pub mod live;
 pub mod replay;

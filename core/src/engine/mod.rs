@@ -396,6 +396,19 @@ impl<D: Decide> Engine<D> {
         })
     }
 
+    /// The state of `symbol`'s book and how many diffs it holds buffered
+    /// (a driver fetches a snapshot once the stream has delivered one).
+    pub fn book_state(&self, symbol: &Symbol) -> Option<(BookState, usize)> {
+        let i = self.keys.iter().position(|s| s == symbol)?;
+        let b = &self.slots[i].book;
+        Some((b.state(), b.buffered_len()))
+    }
+
+    /// Whether every tracked book is live (synced).
+    pub fn all_live(&self) -> bool {
+        self.slots.iter().all(|s| s.is_live())
+    }
+
     /// Creates the book of `symbol` now (at start-up, from the configured or
     /// recorded symbols), so that its memory is allocated and mapped before
     /// the first event rather than on it. `false` when the table is full.
@@ -440,7 +453,7 @@ impl<D: Decide> Engine<D> {
             } => {
                 // Whatever was missed while down: every book must resync.
                 for s in &mut self.slots {
-                    s.book.mark_stale();
+                    s.book.on_disconnect();
                     s.snapshot_requested = true;
                     self.stats.snapshot_requests += 1;
                     // The driver fetches it once it has reconnected.

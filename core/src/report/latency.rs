@@ -37,6 +37,11 @@ impl StageHistogram {
         let _ = self.hist.record(ns.clamp(1, MAX_LATENCY_NS));
     }
 
+    /// Forgets every value (keeps the buckets allocated).
+    pub fn reset(&mut self) {
+        self.hist.reset();
+    }
+
     /// Number of values recorded.
     pub fn count(&self) -> u64 {
         self.hist.len()

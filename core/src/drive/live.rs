@@ -1,0 +1,1225 @@
+//! The live driver: the engine on one thread, pinned to a core, over a mio
+//! `Poll` of market-stream connections; REST snapshots on the `rest` side
+//! thread; reconnects that never lose the book.
+//!
+//! Per connection ("link"): connect → TLS → WebSocket handshake → subscribed
+//! (through the combined-stream URL, or `SUBSCRIBE` messages whose acks are
+//! awaited) → data. On any loss (error, close, silence, handshake timeout,
+//! unanswered subscription) the link goes `Reconnecting`: the engine is told
+//! (`Event::Connection { Disconnected }`), every book goes stale and asks for a
+//! snapshot, and the link retries after a fully jittered exponential delay,
+//! forever. Snapshots are fetched only once the link is subscribed again and
+//! the symbol's diffs are being buffered, so the sync rule can bridge them. A
+//! 429 or 418 on the snapshot holds every REST request until its
+//! `Retry-After`. Before Binance's 24-hour limit a replacement connection is
+//! opened and takes over once it delivers data, without a disconnect.
+
+use crate::binance::fast::Symbol;
+use crate::book::{BookConfig, BookState};
+use crate::engine::{
+    Action, Actions, ConnState, Decide, Engine, EngineStats, Event, Input, Kind, NoProbe,
+    SymbolReport,
+};
+use crate::feed::backoff::{Backoff, BackoffConfig};
+use crate::feed::conn::{ConnError, Progress, Target, WsConn};
+use crate::feed::subs::{self, is_reply, parse_reply, Reply, SendBudget};
+use crate::feed::url::Endpoint;
+use crate::feed::{self, ACK_TIMEOUT};
+use crate::report::latency::StageHistogram;
+use crate::rest::{RestClient, RestReply, RestRequest};
+use mio::{Events, Poll, Token, Waker};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The waker's token (the `rest` thread's replies).
+const WAKER: Token = Token(usize::MAX - 1);
+/// The loop wakes at least this often to run its timers.
+const MAX_POLL_WAIT: Duration = Duration::from_millis(100);
+/// Readiness events taken per poll.
+const EVENTS_PER_POLL: usize = 256;
+/// A symbol whose stream has not delivered a diff this long after the link
+/// subscribed gets its snapshot anyway.
+pub const SNAPSHOT_FALLBACK_DELAY: Duration = Duration::from_secs(1);
+/// First delay before asking again for a snapshot that failed or was too
+/// old; doubled per failure up to [`SNAPSHOT_RETRY_CAP`].
+pub const SNAPSHOT_RETRY_BASE: Duration = Duration::from_millis(100);
+/// Longest delay between two snapshot attempts for one symbol.
+pub const SNAPSHOT_RETRY_CAP: Duration = Duration::from_secs(10);
+/// A 429 without `Retry-After` holds REST requests this long.
+pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(5);
+/// Data gaps remembered for the report (the histogram keeps them all).
+const GAP_HISTOGRAM_MAX_MS: u64 = 3_600_000;
+
+/// Settings of the live driver.
+#[derive(Debug, Clone)]
+pub struct LiveConfig {
+    /// Market streams base address: `wss://stream.binance.com:9443`, or the
+    /// simulator's `ws://127.0.0.1:PORT`.
+    pub ws: String,
+    /// REST base address: `https://api.binance.com`, or the simulator's.
+    pub rest: String,
+    /// Symbols (any case).
+    pub symbols: Vec<String>,
+    /// Stream kinds per symbol (`depth@100ms`, `bookTicker`, `trade`, …).
+    pub streams: Vec<String>,
+    /// An extra root certificate (PEM) to trust, e.g. the simulator's.
+    pub root_pem: Option<PathBuf>,
+    /// Reconnect delays.
+    pub reconnect: BackoffConfig,
+    /// No data for this long while subscribed: reconnect.
+    pub silence_limit: Duration,
+    /// Nothing received for this long: send a ping.
+    pub keepalive_idle: Duration,
+    /// A connection not open within this time is retried.
+    pub handshake_timeout: Duration,
+    /// Open a replacement connection this long after a connection opened.
+    pub rotate_after: Duration,
+    /// Levels per side in a REST depth snapshot.
+    pub snapshot_limit: u32,
+    /// Subscribe with `SUBSCRIBE` messages (acks awaited) instead of the
+    /// combined-stream URL.
+    pub subscribe_by_message: bool,
+    /// Pin the hot thread to this core.
+    pub pin_core: Option<usize>,
+    /// Largest accepted message, bytes.
+    pub max_message_bytes: usize,
+    /// Stop after this long (`None`: until stopped).
+    pub duration: Option<Duration>,
+    /// Seed of the reconnect jitter.
+    pub seed: u64,
+    /// The book's settings.
+    pub book: BookConfig,
+}
+
+impl LiveConfig {
+    /// Binance's defaults for the given addresses, symbols and streams.
+    pub fn new(ws: &str, rest: &str, symbols: &[&str], streams: &[&str]) -> LiveConfig {
+        LiveConfig {
+            ws: ws.to_string(),
+            rest: rest.to_string(),
+            symbols: symbols.iter().map(|s| s.to_string()).collect(),
+            streams: streams.iter().map(|s| s.to_string()).collect(),
+            root_pem: None,
+            reconnect: BackoffConfig::default(),
+            silence_limit: feed::DEFAULT_SILENCE_LIMIT,
+            keepalive_idle: feed::DEFAULT_KEEPALIVE_IDLE,
+            handshake_timeout: feed::DEFAULT_HANDSHAKE_TIMEOUT,
+            rotate_after: feed::DEFAULT_ROTATE_AFTER,
+            snapshot_limit: 1000,
+            subscribe_by_message: false,
+            pin_core: None,
+            max_message_bytes: feed::DEFAULT_MAX_MESSAGE_BYTES,
+            duration: None,
+            seed: 0x6b61_6972_6f73,
+            book: BookConfig::default(),
+        }
+    }
+}
+
+/// Why the driver could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    /// A bad address.
+    #[error(transparent)]
+    Url(#[from] crate::feed::url::UrlError),
+    /// Bad symbols or streams.
+    #[error(transparent)]
+    Streams(#[from] crate::feed::subs::StreamError),
+    /// TLS settings.
+    #[error(transparent)]
+    Tls(#[from] crate::feed::tls::TlsSetupError),
+    /// A symbol name kairos cannot hold.
+    #[error("symbol {0:?} is too long")]
+    Symbol(String),
+    /// Too many symbols for one engine.
+    #[error("{0} symbols: one engine tracks at most {max}", max = crate::engine::MAX_SYMBOLS)]
+    TooManySymbols(usize),
+    /// Poll, waker or thread set-up.
+    #[error("i/o set-up: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Where the recorded bytes go (`kairos record` writes them to a capture
+/// file; the default sink drops them). Called on the hot thread: must not
+/// block or allocate.
+pub trait Sink {
+    /// A market frame, exactly as received, before the engine sees it.
+    fn frame(&mut self, _recv_ns: u64, _conn: u16, _bytes: &[u8]) {}
+    /// A REST depth snapshot body for `symbol`.
+    fn snapshot(&mut self, _recv_ns: u64, _conn: u16, _symbol: &Symbol, _bytes: &[u8]) {}
+    /// A connection opened (`up`) or was lost.
+    fn link(&mut self, _recv_ns: u64, _conn: u16, _up: bool) {}
+    /// The engine has processed a frame; `decided` when the decision stage ran.
+    fn processed(&mut self, _bytes: &[u8], _decided: bool) {}
+}
+
+/// A sink that keeps nothing.
+#[derive(Debug, Default)]
+pub struct NoSink;
+impl Sink for NoSink {}
+
+/// The feed's state as the operator sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedState {
+    /// Starting: not yet connected.
+    Starting,
+    /// Every link subscribed and every book live.
+    Connected,
+    /// Connected, but some book is resyncing or REST is held back.
+    Degraded,
+    /// Some link is down; `attempt` is its consecutive failed attempts.
+    Reconnecting {
+        /// Consecutive failures.
+        attempt: u32,
+    },
+}
+
+impl std::fmt::Display for FeedState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FeedState::Starting => f.write_str("starting"),
+            FeedState::Connected => f.write_str("connected"),
+            FeedState::Degraded => f.write_str("degraded"),
+            FeedState::Reconnecting { attempt } => write!(f, "reconnecting {attempt}"),
+        }
+    }
+}
+
+/// Why a link went down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DownReason {
+    /// The TCP connect failed.
+    Connect,
+    /// TLS or WebSocket handshake failed.
+    Handshake,
+    /// The handshake took too long.
+    HandshakeTimeout,
+    /// The server closed the connection.
+    Closed,
+    /// A socket error.
+    Io,
+    /// The server sent something unacceptable (bad frame, oversized).
+    Malformed,
+    /// No data for the silence limit.
+    Silent,
+    /// A subscription was refused or not acknowledged.
+    Subscription,
+}
+
+/// Every [`DownReason`].
+pub const DOWN_REASONS: [DownReason; 8] = [
+    DownReason::Connect,
+    DownReason::Handshake,
+    DownReason::HandshakeTimeout,
+    DownReason::Closed,
+    DownReason::Io,
+    DownReason::Malformed,
+    DownReason::Silent,
+    DownReason::Subscription,
+];
+
+impl DownReason {
+    /// Its name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            DownReason::Connect => "connect",
+            DownReason::Handshake => "handshake",
+            DownReason::HandshakeTimeout => "handshake_timeout",
+            DownReason::Closed => "closed",
+            DownReason::Io => "io",
+            DownReason::Malformed => "malformed",
+            DownReason::Silent => "silent",
+            DownReason::Subscription => "subscription",
+        }
+    }
+
+    fn of(e: &ConnError) -> DownReason {
+        match e {
+            ConnError::Connect { .. } => DownReason::Connect,
+            ConnError::Tls(_) | ConnError::Handshake(_) => DownReason::Handshake,
+            ConnError::Closed(_) => DownReason::Closed,
+            ConnError::Oversized(_) | ConnError::Protocol(_) => DownReason::Malformed,
+            ConnError::Io(_) => DownReason::Io,
+        }
+    }
+}
+
+/// Counters of a live run.
+#[derive(Debug, Clone, Default)]
+pub struct LiveCounters {
+    /// Market frames handed to the engine.
+    pub events: u64,
+    /// Their bytes.
+    pub bytes: u64,
+    /// Connections opened (first ones included).
+    pub connects: u64,
+    /// Successful reconnections after a loss.
+    pub reconnects: u64,
+    /// Losses, by [`DOWN_REASONS`] order.
+    pub downs: [u64; 8],
+    /// Connection attempts that failed before opening.
+    pub failed_attempts: u64,
+    /// Planned rotations (replacement took over without a loss).
+    pub rotations: u64,
+    /// Method replies received (`SUBSCRIBE` acks).
+    pub acks: u64,
+    /// Method replies that were errors.
+    pub ack_errors: u64,
+    /// Keepalive pings sent.
+    pub pings_sent: u64,
+    /// Pings from the server answered.
+    pub server_pings: u64,
+    /// Snapshot requests sent to the `rest` thread.
+    pub snapshot_requests: u64,
+    /// Snapshots applied (HTTP 200).
+    pub snapshots: u64,
+    /// Snapshot answers with HTTP 429.
+    pub http_429: u64,
+    /// Snapshot answers with HTTP 418 (IP ban).
+    pub http_418: u64,
+    /// Other HTTP errors and transport failures.
+    pub rest_errors: u64,
+    /// Requests the `rest` ring refused (full).
+    pub rest_refused: u64,
+    /// Connection errors that were malformed input (bad frames, oversized).
+    pub malformed_frames: u64,
+    /// The last connection error, for the report.
+    pub last_error: Option<String>,
+}
+
+/// What a live run leaves.
+#[derive(Debug)]
+pub struct LiveOutcome {
+    /// Counters.
+    pub counters: LiveCounters,
+    /// The engine's counters.
+    pub engine: EngineStats,
+    /// Per-symbol book reports.
+    pub symbols: Vec<SymbolReport>,
+    /// Data gap of each reconnect, ms: from the last frame before the loss
+    /// to the first frame after.
+    pub data_gap_ms: StageHistogram,
+    /// Time from the loss to the book being live again, ms.
+    pub resync_ms: StageHistogram,
+    /// From a frame leaving the WebSocket layer to the end of its decision, ns.
+    pub frame_to_decision_ns: StageHistogram,
+    /// From the poll returning to the end of the frame's decision, ns
+    /// (includes TLS decryption and WebSocket framing).
+    pub wake_to_decision_ns: StageHistogram,
+    /// The state at the end.
+    pub state: FeedState,
+    /// Whether the hot thread was pinned.
+    pub pinned: bool,
+    /// How long the run lasted.
+    pub wall: Duration,
+}
+
+struct Link {
+    target: Target,
+    streams: Vec<String>,
+    conn: Option<(WsConn, u16)>,
+    next: Option<(WsConn, u16)>,
+    attempt_started: Instant,
+    next_started: Instant,
+    opened_at: Option<Instant>,
+    subscribed: bool,
+    to_subscribe: Vec<Vec<String>>,
+    pending_acks: Vec<(u64, Instant)>,
+    last_data: Instant,
+    last_rx: Instant,
+    ping_outstanding: bool,
+    backoff: Backoff,
+    retry_at: Option<Instant>,
+    budget: SendBudget,
+    /// Receive time (wall ns) of the last frame before a loss.
+    lost_at_ns: Option<u64>,
+    lost_at: Option<Instant>,
+    last_frame_ns: u64,
+    data_since_open: bool,
+}
+
+struct SnapState {
+    symbol: Symbol,
+    link: usize,
+    wanted: bool,
+    in_flight: bool,
+    not_before: Instant,
+    failures: u32,
+    /// When the book went stale (for the resync time).
+    stale_since: Option<Instant>,
+}
+
+/// The live driver.
+pub struct LiveDriver<D: Decide, S: Sink> {
+    cfg: LiveConfig,
+    poll: Poll,
+    engine: Engine<D>,
+    sink: S,
+    links: Vec<Link>,
+    snaps: Vec<SnapState>,
+    rest: RestClient,
+    rest_hold_until: Option<Instant>,
+    actions: Actions,
+    counters: LiveCounters,
+    data_gap_ms: StageHistogram,
+    resync_ms: StageHistogram,
+    frame_to_decision: StageHistogram,
+    wake_to_decision: StageHistogram,
+    next_conn_id: u16,
+    stop: Arc<AtomicBool>,
+    state: FeedState,
+    pinned: bool,
+    status: Option<Arc<LiveStatus>>,
+}
+
+/// Counters another thread may read while the driver runs (atomics, updated
+/// at most every poll).
+#[derive(Debug, Default)]
+pub struct LiveStatus {
+    /// Market frames processed.
+    pub events: AtomicU64,
+    /// Reconnects.
+    pub reconnects: AtomicU64,
+    /// Books resynced.
+    pub resyncs: AtomicU64,
+    /// 0 starting, 1 connected, 2 degraded, 3 reconnecting.
+    pub state: AtomicU64,
+}
+
+fn wall_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
+impl<D: Decide, S: Sink> LiveDriver<D, S> {
+    /// Validates `cfg`, resolves the addresses (blocking, once, here), starts
+    /// the `rest` thread and prepares the engine. Nothing connects yet.
+    pub fn new(cfg: LiveConfig, decide: D, sink: S) -> Result<LiveDriver<D, S>, LiveError> {
+        let ws = Endpoint::parse(&cfg.ws)?;
+        let rest_ep = Endpoint::parse(&cfg.rest)?;
+        let streams = subs::stream_names(&cfg.symbols, &cfg.streams)?;
+        if cfg.symbols.len() > crate::engine::MAX_SYMBOLS {
+            return Err(LiveError::TooManySymbols(cfg.symbols.len()));
+        }
+        let roots: Vec<&std::path::Path> = cfg.root_pem.iter().map(|p| p.as_path()).collect();
+        let tls = if ws.secure {
+            Some(crate::feed::tls::client_config(&roots)?)
+        } else {
+            None
+        };
+        let root_pem = match &cfg.root_pem {
+            Some(p) if rest_ep.secure => Some(std::fs::read(p)?),
+            _ => None,
+        };
+        let addr = ws.resolve()?[0];
+        let poll = Poll::new()?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        let rest = RestClient::start(&rest_ep.http_url(), waker, root_pem)?;
+        let mut engine = Engine::new(decide, cfg.book);
+        let now = Instant::now();
+        let mut links = vec![];
+        for (i, group) in subs::shard(&streams).into_iter().enumerate() {
+            let path = if cfg.subscribe_by_message {
+                "/stream".to_string()
+            } else {
+                subs::combined_path(&group)
+            };
+            let target = Target {
+                addr,
+                host: ws.host.clone(),
+                url: ws.with_path(&path).ws_url(),
+                tls: tls.clone(),
+                max_message_bytes: cfg.max_message_bytes,
+            };
+            links.push(Link {
+                target,
+                streams: group,
+                conn: None,
+                next: None,
+                attempt_started: now,
+                next_started: now,
+                opened_at: None,
+                subscribed: false,
+                to_subscribe: vec![],
+                pending_acks: vec![],
+                last_data: now,
+                last_rx: now,
+                ping_outstanding: false,
+                backoff: Backoff::new(cfg.reconnect, cfg.seed.wrapping_add(i as u64)),
+                retry_at: Some(now),
+                budget: SendBudget::new(now),
+                lost_at_ns: None,
+                lost_at: None,
+                last_frame_ns: 0,
+                data_since_open: false,
+            });
+        }
+        let mut snaps = vec![];
+        for s in &cfg.symbols {
+            let up = s.trim().to_ascii_uppercase();
+            let symbol = Symbol::new(up.as_bytes()).ok_or_else(|| LiveError::Symbol(up.clone()))?;
+            engine.add_symbol(symbol);
+            let lower = up.to_ascii_lowercase();
+            let link = links
+                .iter()
+                .position(|l| l.streams.iter().any(|st| st.split('@').next() == Some(&lower)))
+                .unwrap_or(0);
+            snaps.push(SnapState {
+                symbol,
+                link,
+                wanted: false,
+                in_flight: false,
+                not_before: now,
+                failures: 0,
+                stale_since: Some(now),
+            });
+        }
+        let ms_hist = |name| {
+            let mut h = StageHistogram::new(name);
+            // Allocated now; `record` never allocates.
+            h.record(1);
+            h.reset();
+            h
+        };
+        Ok(LiveDriver {
+            cfg,
+            poll,
+            engine,
+            sink,
+            links,
+            snaps,
+            rest,
+            rest_hold_until: None,
+            actions: Actions::new(),
+            counters: LiveCounters::default(),
+            data_gap_ms: ms_hist("data_gap_ms"),
+            resync_ms: ms_hist("resync_ms"),
+            frame_to_decision: ms_hist("frame_to_decision"),
+            wake_to_decision: ms_hist("wake_to_decision"),
+            next_conn_id: 0,
+            stop: Arc::new(AtomicBool::new(false)),
+            state: FeedState::Starting,
+            pinned: false,
+            status: None,
+        })
+    }
+
+    /// A flag that stops the run when set (from another thread or a signal
+    /// handler's thread).
+    pub fn stop_flag(&self) -> Arc<AtomicBool> {
+        self.stop.clone()
+    }
+
+    /// Publishes progress into `status` while running.
+    pub fn with_status(mut self, status: Arc<LiveStatus>) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine<D> {
+        &self.engine
+    }
+
+    /// The sink.
+    pub fn sink(&self) -> &S {
+        &self.sink
+    }
+
+    /// Consumes the driver, giving back the sink.
+    pub fn into_sink(self) -> S {
+        self.sink
+    }
+
+    /// Runs on the calling thread (pinned to `pin_core` when configured)
+    /// until the duration passes or the stop flag is set.
+    pub fn run(&mut self) -> LiveOutcome {
+        let started = Instant::now();
+        if let Some(core) = self.cfg.pin_core {
+            self.pinned = core_affinity::set_for_current(core_affinity::CoreId { id: core });
+            if !self.pinned {
+                eprintln!(
+                    "kairos: pinning the hot thread to core {core} was not allowed (no such core, or the affinity mask forbids it); running unpinned"
+                );
+            }
+        }
+        let mut events = Events::with_capacity(EVENTS_PER_POLL);
+        let deadline = self.cfg.duration.map(|d| started + d);
+        loop {
+            let now = Instant::now();
+            if self.stop.load(Ordering::Relaxed) || deadline.is_some_and(|d| now >= d) {
+                break;
+            }
+            self.timers(now);
+            let wait = self.next_wait(now, deadline);
+            if let Err(e) = self.poll.poll(&mut events, Some(wait)) {
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    self.counters.last_error = Some(format!("poll: {e}"));
+                    break;
+                }
+                continue;
+            }
+            let woke = Instant::now();
+            for ev in events.iter() {
+                let token = ev.token();
+                if token == WAKER {
+                    continue;
+                }
+                self.on_ready(token, woke);
+            }
+            self.rest_replies(Instant::now());
+            self.publish();
+        }
+        for l in &mut self.links {
+            for (c, _) in [l.conn.take(), l.next.take()].into_iter().flatten() {
+                c.close(self.poll.registry());
+            }
+        }
+        self.update_state(Instant::now());
+        self.counters.rest_refused = self.rest.refused;
+        LiveOutcome {
+            counters: self.counters.clone(),
+            engine: self.engine.stats().clone(),
+            symbols: self.engine.symbols().collect(),
+            data_gap_ms: self.data_gap_ms.clone(),
+            resync_ms: self.resync_ms.clone(),
+            frame_to_decision_ns: self.frame_to_decision.clone(),
+            wake_to_decision_ns: self.wake_to_decision.clone(),
+            state: self.state,
+            pinned: self.pinned,
+            wall: started.elapsed(),
+        }
+    }
+
+    fn publish(&self) {
+        if let Some(s) = &self.status {
+            s.events.store(self.counters.events, Ordering::Relaxed);
+            s.reconnects.store(self.counters.reconnects, Ordering::Relaxed);
+            let resyncs: u64 = self.engine.symbols().map(|r| r.book.resyncs).sum();
+            s.resyncs.store(resyncs, Ordering::Relaxed);
+            let code = match self.state {
+                FeedState::Starting => 0,
+                FeedState::Connected => 1,
+                FeedState::Degraded => 2,
+                FeedState::Reconnecting { .. } => 3,
+            };
+            s.state.store(code, Ordering::Relaxed);
+        }
+    }
+
+    fn new_conn_id(&mut self) -> u16 {
+        let id = self.next_conn_id;
+        self.next_conn_id = self.next_conn_id.wrapping_add(1);
+        id
+    }
+
+    fn next_wait(&self, now: Instant, deadline: Option<Instant>) -> Duration {
+        let mut until = now + MAX_POLL_WAIT;
+        if let Some(d) = deadline {
+            until = until.min(d);
+        }
+        for l in &self.links {
+            if let Some(r) = l.retry_at {
+                until = until.min(r);
+            }
+        }
+        for s in &self.snaps {
+            if s.wanted && !s.in_flight {
+                until = until.min(s.not_before.max(now + Duration::from_millis(1)));
+            }
+        }
+        until.saturating_duration_since(now)
+    }
+
+    /// A readiness event for `token`.
+    fn on_ready(&mut self, token: Token, woke: Instant) {
+        let Some((li, is_next)) = self.links.iter().position_map(token) else {
+            return;
+        };
+        let LiveDriver {
+            links,
+            engine,
+            sink,
+            actions,
+            counters,
+            frame_to_decision,
+            wake_to_decision,
+            ..
+        } = self;
+        let link = &mut links[li];
+        let slot = if is_next { &mut link.next } else { &mut link.conn };
+        let Some((conn, conn_id)) = slot.as_mut() else {
+            return;
+        };
+        let conn_id = *conn_id;
+        let mut replies: Vec<Reply> = vec![];
+        let mut data = 0u64;
+        let mut last_ns = 0u64;
+        let result = conn.drive(&link.target, &mut |bytes: &[u8]| {
+            let recv_ns = wall_ns();
+            if is_reply(bytes) {
+                match parse_reply(bytes) {
+                    Some(r) => replies.push(r),
+                    None => counters.ack_errors += 1,
+                }
+                return;
+            }
+            let t0 = Instant::now();
+            data += 1;
+            last_ns = recv_ns;
+            counters.events += 1;
+            counters.bytes += bytes.len() as u64;
+            sink.frame(recv_ns, conn_id, bytes);
+            let before = engine.stats().decisions;
+            engine.on_input(
+                &Input {
+                    now_ns: recv_ns,
+                    event: Event::MarketFrame {
+                        conn: conn_id,
+                        bytes,
+                    },
+                },
+                actions,
+                &mut NoProbe,
+            );
+            let decided = engine.stats().decisions != before;
+            if decided {
+                let t1 = Instant::now();
+                frame_to_decision.record(t1.duration_since(t0).as_nanos() as u64);
+                wake_to_decision.record(t1.duration_since(woke).as_nanos() as u64);
+            }
+            sink.processed(bytes, decided);
+        });
+        let now = Instant::now();
+        let counters_rx = conn.counters;
+        self.take_actions(now);
+        match result {
+            Ok(progress) => {
+                if is_next {
+                    if progress == Progress::Opened {
+                        self.counters.connects += 1;
+                        self.send_subscriptions_initial(li, true, now);
+                    }
+                    // The replacement takes over once it delivers data.
+                    if data > 0 && self.links[li].next_subscribed_ok() {
+                        self.promote(li, now);
+                    }
+                } else {
+                    if progress == Progress::Opened {
+                        self.on_open(li, conn_id, now);
+                    }
+                    let link = &mut self.links[li];
+                    link.last_rx = now;
+                    link.ping_outstanding = false;
+                    if data > 0 {
+                        link.last_data = now;
+                        if !link.data_since_open {
+                            link.data_since_open = true;
+                            if let Some(lost_ns) = link.lost_at_ns.take() {
+                                let first_ns = last_ns.min(wall_ns());
+                                let gap_ms = first_ns.saturating_sub(lost_ns) / 1_000_000;
+                                self.data_gap_ms
+                                    .record(gap_ms.clamp(1, GAP_HISTOGRAM_MAX_MS));
+                            }
+                        }
+                        link.last_frame_ns = last_ns;
+                    }
+                }
+                self.counters.server_pings = self.counters.server_pings.max(counters_rx.pings);
+                for r in replies {
+                    self.on_reply(li, r, now);
+                }
+            }
+            Err(e) => {
+                if is_next {
+                    // The replacement failed; the current link carries on and
+                    // the rotation is tried again later.
+                    if let Some((c, _)) = self.links[li].next.take() {
+                        c.close(self.poll.registry());
+                    }
+                    self.links[li].next_started = now;
+                    self.counters.failed_attempts += 1;
+                } else {
+                    if e.is_malformed() {
+                        self.counters.malformed_frames += 1;
+                    }
+                    let reason = DownReason::of(&e);
+                    self.counters.last_error = Some(e.to_string());
+                    self.link_down(li, reason, now);
+                }
+            }
+        }
+    }
+
+    fn on_open(&mut self, li: usize, conn_id: u16, now: Instant) {
+        self.counters.connects += 1;
+        let link = &mut self.links[li];
+        if link.lost_at.is_some() {
+            self.counters.reconnects += 1;
+        }
+        link.opened_at = Some(now);
+        link.last_data = now;
+        link.last_rx = now;
+        link.data_since_open = false;
+        link.ping_outstanding = false;
+        self.sink.link(wall_ns(), conn_id, true);
+        self.send_subscriptions_initial(li, false, now);
+        if !self.cfg.subscribe_by_message {
+            self.on_subscribed(li, now);
+        }
+    }
+
+    fn send_subscriptions_initial(&mut self, li: usize, _next: bool, now: Instant) {
+        let link = &mut self.links[li];
+        link.subscribed = false;
+        link.pending_acks.clear();
+        link.to_subscribe.clear();
+        if self.cfg.subscribe_by_message {
+            // Batches of up to 200 streams per message.
+            for chunk in link.streams.chunks(200) {
+                link.to_subscribe.push(chunk.to_vec());
+            }
+            self.pump_subscriptions(li, now);
+        }
+    }
+
+    /// Sends queued `SUBSCRIBE`s within the message budget.
+    fn pump_subscriptions(&mut self, li: usize, now: Instant) {
+        let id_base = (li as u64) << 32;
+        let link = &mut self.links[li];
+        let target_is_next = link.next.as_ref().is_some_and(|(c, _)| c.is_open())
+            && !link.conn.as_ref().is_some_and(|(c, _)| c.is_open() && !link.subscribed);
+        while !link.to_subscribe.is_empty() && link.budget.try_take(now) {
+            let batch = link.to_subscribe.remove(0);
+            let id = id_base | (self.counters.acks + link.pending_acks.len() as u64 + 1);
+            let msg = subs::method_message(true, &batch, id);
+            let conn = if target_is_next {
+                link.next.as_mut()
+            } else {
+                link.conn.as_mut()
+            };
+            if let Some((c, _)) = conn {
+                if c.send_text(&msg).is_ok() {
+                    link.pending_acks.push((id, now));
+                }
+            }
+        }
+    }
+
+    fn on_reply(&mut self, li: usize, r: Reply, now: Instant) {
+        match r {
+            Reply::Ok { id } => {
+                self.counters.acks += 1;
+                let link = &mut self.links[li];
+                link.pending_acks.retain(|(i, _)| *i != id);
+                if link.pending_acks.is_empty() && link.to_subscribe.is_empty() && !link.subscribed
+                {
+                    self.on_subscribed(li, now);
+                }
+            }
+            Reply::Error { code, msg, .. } => {
+                self.counters.ack_errors += 1;
+                self.counters.last_error = Some(format!("subscription refused: {code} {msg}"));
+                self.link_down(li, DownReason::Subscription, now);
+            }
+        }
+    }
+
+    fn on_subscribed(&mut self, li: usize, now: Instant) {
+        let link = &mut self.links[li];
+        link.subscribed = true;
+        link.last_data = now;
+        link.retry_at = None;
+    }
+
+    /// A replacement connection takes over its link.
+    fn promote(&mut self, li: usize, now: Instant) {
+        let link = &mut self.links[li];
+        let Some(next) = link.next.take() else {
+            return;
+        };
+        if let Some((old, old_id)) = link.conn.replace(next) {
+            self.sink.link(wall_ns(), old_id, false);
+            old.close(self.poll.registry());
+        }
+        let link = &mut self.links[li];
+        link.opened_at = Some(now);
+        link.last_data = now;
+        link.last_rx = now;
+        link.subscribed = true;
+        link.data_since_open = true;
+        let id = link.conn.as_ref().map(|(_, id)| *id).unwrap_or(0);
+        self.counters.rotations += 1;
+        self.sink.link(wall_ns(), id, true);
+    }
+
+    /// The current connection of link `li` is lost.
+    fn link_down(&mut self, li: usize, reason: DownReason, now: Instant) {
+        let link = &mut self.links[li];
+        // A replacement that is already open takes over without a loss.
+        if link.next.as_ref().is_some_and(|(c, _)| c.is_open()) {
+            self.counters.downs[reason_index(reason)] += 1;
+            if let Some((old, old_id)) = link.conn.take() {
+                self.sink.link(wall_ns(), old_id, false);
+                old.close(self.poll.registry());
+            }
+            let link = &mut self.links[li];
+            link.conn = link.next.take();
+            link.subscribed = !self.cfg.subscribe_by_message || link.pending_acks.is_empty();
+            link.opened_at = Some(now);
+            link.last_data = now;
+            self.counters.rotations += 1;
+            return;
+        }
+        let was_open = link.conn.as_ref().is_some_and(|(c, _)| c.is_open());
+        if let Some((c, id)) = link.conn.take() {
+            if was_open {
+                self.sink.link(wall_ns(), id, false);
+            }
+            c.close(self.poll.registry());
+        }
+        if let Some((c, _)) = link.next.take() {
+            c.close(self.poll.registry());
+        }
+        if was_open {
+            self.counters.downs[reason_index(reason)] += 1;
+            if let Some(opened) = link.opened_at {
+                link.backoff.on_healthy(now.duration_since(opened));
+            }
+            if link.lost_at.is_none() || link.data_since_open {
+                link.lost_at_ns = Some(if link.last_frame_ns > 0 {
+                    link.last_frame_ns
+                } else {
+                    wall_ns()
+                });
+                link.lost_at = Some(now);
+            }
+            let conn_id = self.next_conn_id.wrapping_sub(1);
+            self.engine.on_input(
+                &Input {
+                    now_ns: wall_ns(),
+                    event: Event::Connection {
+                        conn: conn_id,
+                        state: ConnState::Disconnected,
+                    },
+                },
+                &mut self.actions,
+                &mut NoProbe,
+            );
+            self.take_actions(now);
+        } else {
+            self.counters.failed_attempts += 1;
+            if reason == DownReason::HandshakeTimeout {
+                self.counters.downs[reason_index(reason)] += 1;
+            }
+        }
+        let link = &mut self.links[li];
+        link.subscribed = false;
+        link.opened_at = None;
+        link.pending_acks.clear();
+        link.to_subscribe.clear();
+        link.data_since_open = false;
+        link.retry_at = Some(now + link.backoff.next_delay());
+    }
+
+    fn take_actions(&mut self, now: Instant) {
+        for a in self.actions.drain() {
+            match a {
+                Action::RequestSnapshot { symbol } => {
+                    if let Some(s) = self.snaps.iter_mut().find(|s| s.symbol == symbol) {
+                        if !s.wanted {
+                            s.wanted = true;
+                            s.not_before = s.not_before.max(now);
+                        }
+                        if s.stale_since.is_none() {
+                            s.stale_since = Some(now);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn timers(&mut self, now: Instant) {
+        for li in 0..self.links.len() {
+            self.link_timers(li, now);
+        }
+        self.snapshot_timers(now);
+        self.update_state(now);
+    }
+
+    fn link_timers(&mut self, li: usize, now: Instant) {
+        let cfg_silence = self.cfg.silence_limit;
+        let cfg_keepalive = self.cfg.keepalive_idle;
+        let cfg_handshake = self.cfg.handshake_timeout;
+        let rotate_after = self.cfg.rotate_after;
+        // Connect when due.
+        if self.links[li].conn.is_none() {
+            if self.links[li].retry_at.is_some_and(|r| now >= r) {
+                self.links[li].retry_at = None;
+                let id = self.new_conn_id();
+                let token = Token(id as usize);
+                let link = &mut self.links[li];
+                link.attempt_started = now;
+                match WsConn::connect(self.poll.registry(), token, &link.target) {
+                    Ok(c) => link.conn = Some((c, id)),
+                    Err(e) => {
+                        self.counters.last_error = Some(e.to_string());
+                        self.link_down(li, DownReason::Connect, now);
+                    }
+                }
+            }
+            return;
+        }
+        let link = &mut self.links[li];
+        let open = link.conn.as_ref().is_some_and(|(c, _)| c.is_open());
+        if !open {
+            if now.duration_since(link.attempt_started) > cfg_handshake {
+                self.counters.last_error = Some("handshake timed out".into());
+                self.link_down(li, DownReason::HandshakeTimeout, now);
+            }
+            return;
+        }
+        if !link.to_subscribe.is_empty() {
+            self.pump_subscriptions(li, now);
+        }
+        let link = &mut self.links[li];
+        if link
+            .pending_acks
+            .first()
+            .is_some_and(|(_, at)| now.duration_since(*at) > ACK_TIMEOUT)
+        {
+            self.counters.last_error = Some("subscription not acknowledged".into());
+            self.link_down(li, DownReason::Subscription, now);
+            return;
+        }
+        if link.subscribed && now.duration_since(link.last_data) > cfg_silence {
+            self.counters.last_error = Some(format!("no data for {cfg_silence:?}"));
+            self.link_down(li, DownReason::Silent, now);
+            return;
+        }
+        if now.duration_since(link.last_rx) > cfg_keepalive
+            && !link.ping_outstanding
+            && link.budget.try_take(now)
+        {
+            if let Some((c, _)) = link.conn.as_mut() {
+                if c.send_ping().is_ok() {
+                    link.ping_outstanding = true;
+                    self.counters.pings_sent += 1;
+                }
+            }
+        }
+        if let Some(opened) = link.opened_at {
+            link.backoff.on_healthy(now.duration_since(opened));
+            // Rotation before the 24-hour limit.
+            if link.next.is_none()
+                && now.duration_since(opened) >= rotate_after
+                && now.duration_since(link.next_started) >= cfg_handshake
+            {
+                link.next_started = now;
+                let id = self.new_conn_id();
+                let link = &mut self.links[li];
+                if let Ok(c) = WsConn::connect(self.poll.registry(), Token(id as usize), &link.target) {
+                    link.next = Some((c, id));
+                }
+            } else if link.next.as_ref().is_some_and(|(c, _)| !c.is_open())
+                && now.duration_since(link.next_started) > cfg_handshake
+            {
+                if let Some((c, _)) = link.next.take() {
+                    c.close(self.poll.registry());
+                }
+                self.counters.failed_attempts += 1;
+            }
+        }
+    }
+
+    fn snapshot_timers(&mut self, now: Instant) {
+        if self.rest_hold_until.is_some_and(|t| now < t) {
+            return;
+        }
+        self.rest_hold_until = None;
+        for i in 0..self.snaps.len() {
+            let s = &self.snaps[i];
+            if !s.wanted || s.in_flight || now < s.not_before {
+                continue;
+            }
+            let link = &self.links[s.link];
+            if !link.subscribed || link.opened_at.is_none() {
+                continue;
+            }
+            let buffered = self
+                .engine
+                .book_state(&s.symbol)
+                .map_or(0, |(_, buffered)| buffered);
+            let since = link.opened_at.map_or(Duration::ZERO, |o| now.duration_since(o));
+            if buffered == 0 && since < SNAPSHOT_FALLBACK_DELAY {
+                continue;
+            }
+            let req = RestRequest::Depth {
+                symbol: s.symbol,
+                limit: self.cfg.snapshot_limit,
+            };
+            if self.rest.ask(req, now) {
+                self.counters.snapshot_requests += 1;
+                let s = &mut self.snaps[i];
+                s.in_flight = true;
+                s.wanted = false;
+            }
+        }
+    }
+
+    fn rest_replies(&mut self, now: Instant) {
+        while let Some(reply) = self.rest.try_reply() {
+            self.on_rest_reply(reply, now);
+        }
+    }
+
+    fn on_rest_reply(&mut self, reply: RestReply, now: Instant) {
+        let RestRequest::Depth { symbol, .. } = reply.request;
+        let Some(si) = self.snaps.iter().position(|s| s.symbol == symbol) else {
+            return;
+        };
+        self.snaps[si].in_flight = false;
+        let retry = |s: &mut SnapState, at: Instant| {
+            s.wanted = true;
+            s.failures = s.failures.saturating_add(1);
+            let backoff = SNAPSHOT_RETRY_BASE
+                .checked_mul(1 << s.failures.min(16))
+                .map_or(SNAPSHOT_RETRY_CAP, |d| d.min(SNAPSHOT_RETRY_CAP));
+            s.not_before = at.max(now + backoff);
+        };
+        match reply.result {
+            Ok(ans) if ans.status == 200 => {
+                self.counters.snapshots += 1;
+                let recv_ns = wall_ns();
+                let conn = self.links[self.snaps[si].link]
+                    .conn
+                    .as_ref()
+                    .map_or(0, |(_, id)| *id);
+                self.sink.snapshot(recv_ns, conn, &symbol, &ans.body);
+                self.engine.on_input(
+                    &Input {
+                        now_ns: recv_ns,
+                        event: Event::DepthSnapshot {
+                            symbol,
+                            bytes: &ans.body,
+                        },
+                    },
+                    &mut self.actions,
+                    &mut NoProbe,
+                );
+                let asked_again = self
+                    .actions
+                    .as_slice()
+                    .iter()
+                    .any(|a| *a == Action::RequestSnapshot { symbol });
+                self.take_actions(now);
+                let s = &mut self.snaps[si];
+                if asked_again {
+                    // The snapshot was older than the buffered diffs (or the
+                    // book crossed): ask again, a little later.
+                    retry(s, now);
+                } else {
+                    s.failures = 0;
+                }
+                if self.engine.stats().by_kind[Kind::Malformed as usize] > 0 && !asked_again {
+                    // A snapshot that did not decode leaves the book waiting.
+                    if let Some((st, _)) = self.engine.book_state(&symbol) {
+                        if st == BookState::Stale || st == BookState::Unsynced {
+                            retry(&mut self.snaps[si], now);
+                        }
+                    }
+                }
+            }
+            Ok(ans) if ans.status == 429 || ans.status == 418 => {
+                let wait = ans.retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
+                if ans.status == 429 {
+                    self.counters.http_429 += 1;
+                } else {
+                    self.counters.http_418 += 1;
+                    eprintln!(
+                        "kairos: ALARM: HTTP 418, the IP is banned for {wait:?}; every REST request is held until then"
+                    );
+                }
+                let until = now + wait;
+                self.rest_hold_until = Some(self.rest_hold_until.map_or(until, |t| t.max(until)));
+                let s = &mut self.snaps[si];
+                s.wanted = true;
+                s.not_before = until;
+            }
+            Ok(ans) => {
+                self.counters.rest_errors += 1;
+                self.counters.last_error = Some(format!(
+                    "depth snapshot {}: HTTP {} {}",
+                    symbol.as_str(),
+                    ans.status,
+                    String::from_utf8_lossy(&ans.body[..ans.body.len().min(200)])
+                ));
+                retry(&mut self.snaps[si], now);
+            }
+            Err(e) => {
+                self.counters.rest_errors += 1;
+                self.counters.last_error = Some(e);
+                retry(&mut self.snaps[si], now);
+            }
+        }
+    }
+
+    fn update_state(&mut self, now: Instant) {
+        // Resync times: a book that was stale and is live again.
+        for s in &mut self.snaps {
+            if let Some(since) = s.stale_since {
+                if let Some((BookState::Live, _)) = self.engine.book_state(&s.symbol) {
+                    let ms = now.duration_since(since).as_millis() as u64;
+                    self.resync_ms.record(ms.clamp(1, GAP_HISTOGRAM_MAX_MS));
+                    s.stale_since = None;
+                }
+            }
+        }
+        let down = self
+            .links
+            .iter()
+            .filter(|l| !l.subscribed)
+            .map(|l| l.backoff.attempt())
+            .max();
+        self.state = match down {
+            Some(attempt) if self.counters.connects == 0 && attempt == 0 => FeedState::Starting,
+            Some(attempt) => FeedState::Reconnecting { attempt },
+            None if self.engine.all_live() && self.rest_hold_until.is_none() => {
+                FeedState::Connected
+            }
+            None => FeedState::Degraded,
+        };
+    }
+}
+
+impl Link {
+    fn next_subscribed_ok(&self) -> bool {
+        self.pending_acks.is_empty() && self.to_subscribe.is_empty()
+    }
+}
+
+fn reason_index(r: DownReason) -> usize {
+    DOWN_REASONS.iter().position(|x| *x == r).unwrap_or(0)
+}
+
+trait PositionMap {
+    fn position_map(self, token: Token) -> Option<(usize, bool)>;
+}
+
+impl<'a, I: Iterator<Item = &'a Link>> PositionMap for I {
+    fn position_map(self, token: Token) -> Option<(usize, bool)> {
+        for (i, l) in self.enumerate() {
+            if l.conn.as_ref().is_some_and(|(c, _)| c.token() == token) {
+                return Some((i, false));
+            }
+            if l.next.as_ref().is_some_and(|(c, _)| c.token() == token) {
+                return Some((i, true));
+            }
+        }
+        None
+    }
+}

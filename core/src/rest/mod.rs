@@ -1,0 +1,227 @@
+//! The `rest` side thread: blocking HTTP (ureq) off the hot thread.
+//!
+//! The hot thread pushes [`RestRequest`]s into an SPSC ring (ringbuf) and
+//! unparks the thread; the thread performs them one at a time and pushes
+//! [`RestReply`]s into a second ring, then wakes the hot thread's mio `Poll`
+//! through a `Waker`. Neither side ever blocks on the other: a full ring is a
+//! refused request (counted), never a wait.
+
+use crate::binance::fast::Symbol;
+use ringbuf::traits::{Consumer, Producer, Split};
+use ringbuf::{HeapCons, HeapProd, HeapRb};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Requests (and replies) in flight at most.
+pub const REST_QUEUE_LEN: usize = 64;
+/// The whole of one request (connect, send, receive) must finish within this.
+pub const REST_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest response body accepted, bytes (a 5000-level snapshot is
+/// about 250 KB).
+pub const MAX_BODY_BYTES: u64 = 8 << 20;
+/// The side thread checks for work at least this often even without an
+/// unpark.
+const IDLE_WAIT: Duration = Duration::from_millis(50);
+
+/// What the hot thread asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestRequest {
+    /// `GET /api/v3/depth?symbol=S&limit=N`.
+    Depth {
+        /// The symbol.
+        symbol: Symbol,
+        /// How many levels per side.
+        limit: u32,
+    },
+}
+
+/// Binance's request weight of a depth snapshot of `limit` levels.
+pub fn depth_weight(limit: u32) -> u32 {
+    match limit {
+        0..=100 => 5,
+        101..=500 => 25,
+        501..=1000 => 50,
+        _ => 250,
+    }
+}
+
+/// The answer.
+#[derive(Debug)]
+pub struct RestReply {
+    /// What was asked.
+    pub request: RestRequest,
+    /// When it was asked (hot thread clock).
+    pub asked_at: Instant,
+    /// The HTTP status and body, or a transport error.
+    pub result: Result<HttpAnswer, String>,
+}
+
+/// A response.
+#[derive(Debug)]
+pub struct HttpAnswer {
+    /// Status code.
+    pub status: u16,
+    /// `Retry-After`, when present.
+    pub retry_after: Option<Duration>,
+    /// `X-MBX-USED-WEIGHT-1M`, when present.
+    pub used_weight_1m: Option<u32>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+struct Job {
+    request: RestRequest,
+    asked_at: Instant,
+}
+
+/// The hot thread's handle on the `rest` thread.
+pub struct RestClient {
+    requests: HeapProd<Job>,
+    replies: HeapCons<RestReply>,
+    thread: Option<JoinHandle<()>>,
+    stop: Arc<AtomicBool>,
+    /// Requests refused because the ring was full.
+    pub refused: u64,
+}
+
+impl RestClient {
+    /// Starts the thread, talking to `base_url` (`http(s)://host:port`), and
+    /// waking `waker` after each reply. `root_pem`: PEM certificates to trust
+    /// instead of the web PKI roots (a local simulator's, for `https://`).
+    pub fn start(
+        base_url: &str,
+        waker: Arc<mio::Waker>,
+        root_pem: Option<Vec<u8>>,
+    ) -> std::io::Result<RestClient> {
+        let (req_tx, mut req_rx) = HeapRb::<Job>::new(REST_QUEUE_LEN).split();
+        let (mut rep_tx, rep_rx) = HeapRb::<RestReply>::new(REST_QUEUE_LEN).split();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop2 = stop.clone();
+        let base = base_url.trim_end_matches('/').to_string();
+        let thread = std::thread::Builder::new()
+            .name("rest".into())
+            .spawn(move || {
+                let agent = agent(root_pem.as_deref());
+                while !stop2.load(Ordering::Acquire) {
+                    let Some(job) = req_rx.try_pop() else {
+                        std::thread::park_timeout(IDLE_WAIT);
+                        continue;
+                    };
+                    let result = perform(&agent, &base, &job.request);
+                    let reply = RestReply {
+                        request: job.request,
+                        asked_at: job.asked_at,
+                        result,
+                    };
+                    // The reply ring is as long as the request ring, and the
+                    // hot thread drains it on every wake: it cannot stay full.
+                    let mut reply = Some(reply);
+                    while let Some(r) = reply.take() {
+                        if let Err(r) = rep_tx.try_push(r) {
+                            if stop2.load(Ordering::Acquire) {
+                                break;
+                            }
+                            reply = Some(r);
+                            std::thread::sleep(Duration::from_millis(1));
+                        }
+                    }
+                    let _ = waker.wake();
+                }
+            })?;
+        Ok(RestClient {
+            requests: req_tx,
+            replies: rep_rx,
+            thread: Some(thread),
+            stop,
+            refused: 0,
+        })
+    }
+
+    /// Asks for `request`; `false` (and counted) when the queue is full.
+    pub fn ask(&mut self, request: RestRequest, now: Instant) -> bool {
+        let ok = self
+            .requests
+            .try_push(Job {
+                request,
+                asked_at: now,
+            })
+            .is_ok();
+        if ok {
+            if let Some(t) = &self.thread {
+                t.thread().unpark();
+            }
+        } else {
+            self.refused += 1;
+        }
+        ok
+    }
+
+    /// The next reply, if one has arrived.
+    pub fn try_reply(&mut self) -> Option<RestReply> {
+        self.replies.try_pop()
+    }
+}
+
+impl Drop for RestClient {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            t.thread().unpark();
+            let _ = t.join();
+        }
+    }
+}
+
+fn agent(root_pem: Option<&[u8]>) -> ureq::Agent {
+    use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+    let mut tls = TlsConfig::builder();
+    if let Some(pem) = root_pem {
+        let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(pem)
+            .filter_map(|i| match i {
+                Ok(PemItem::Certificate(c)) => Some(c),
+                _ => None,
+            })
+            .collect();
+        // Only the given certificate: a local simulator's REST endpoint.
+        tls = tls.root_certs(RootCerts::new_with_certs(&certs));
+    }
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(REST_TIMEOUT))
+        .tls_config(tls.build())
+        .user_agent("kairos")
+        .build()
+        .into()
+}
+
+fn perform(agent: &ureq::Agent, base: &str, req: &RestRequest) -> Result<HttpAnswer, String> {
+    let url = match req {
+        RestRequest::Depth { symbol, limit } => {
+            format!("{base}/api/v3/depth?symbol={}&limit={limit}", symbol.as_str())
+        }
+    };
+    let mut resp = agent.get(&url).call().map_err(|e| format!("{url}: {e}"))?;
+    let status = resp.status().as_u16();
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    let retry_after = header("Retry-After").map(Duration::from_secs);
+    let used_weight_1m = header("X-MBX-USED-WEIGHT-1M").map(|w| w.min(u32::MAX as u64) as u32);
+    let body = resp
+        .body_mut()
+        .with_config()
+        .limit(MAX_BODY_BYTES)
+        .read_to_vec()
+        .map_err(|e| format!("{url}: body: {e}"))?;
+    Ok(HttpAnswer {
+        status,
+        retry_after,
+        used_weight_1m,
+        body,
+    })
+}
