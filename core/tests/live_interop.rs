@@ -40,7 +40,8 @@ fn kairos_client_syncs_a_book_from_a_python_websockets_server() {
     if !websockets_available() {
         return;
     }
-    let fixture = repo().join("core/tests/data/ticks/hftbacktest_BTCUSDT_20240808T2354_first3000.jsonl.gz");
+    let fixture =
+        repo().join("core/tests/data/ticks/hftbacktest_BTCUSDT_20240808T2354_first3000.jsonl.gz");
     let mut child = Command::new("python3")
         .arg(repo().join("tools/ws_interop_server.py"))
         .arg(&fixture)
@@ -52,11 +53,30 @@ fn kairos_client_syncs_a_book_from_a_python_websockets_server() {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut first)
         .unwrap();
-    let mut parts = first.trim().strip_prefix("listening ").expect(&first).split(' ');
-    let ws = parts.next().unwrap().strip_prefix("ws=").unwrap().to_string();
-    let rest = parts.next().unwrap().strip_prefix("rest=").unwrap().to_string();
+    let mut parts = first
+        .trim()
+        .strip_prefix("listening ")
+        .expect(&first)
+        .split(' ');
+    let ws = parts
+        .next()
+        .unwrap()
+        .strip_prefix("ws=")
+        .unwrap()
+        .to_string();
+    let rest = parts
+        .next()
+        .unwrap()
+        .strip_prefix("rest=")
+        .unwrap()
+        .to_string();
 
-    let mut cfg = LiveConfig::new(&ws, &rest, &["BTCUSDT"], &["depth@100ms", "bookTicker", "trade"]);
+    let mut cfg = LiveConfig::new(
+        &ws,
+        &rest,
+        &["BTCUSDT"],
+        &["depth@100ms", "bookTicker", "trade"],
+    );
     cfg.duration = Some(Duration::from_secs(30));
     let status = Arc::new(LiveStatus::default());
     let mut driver = LiveDriver::new(cfg, NoopDecide, NoSink)
@@ -66,7 +86,8 @@ fn kairos_client_syncs_a_book_from_a_python_websockets_server() {
     // 2,999 market frames in the fixture (3,000 lines, one REST snapshot).
     let watcher = std::thread::spawn(move || {
         let t0 = Instant::now();
-        while status.events.load(Ordering::Relaxed) < 2999 && t0.elapsed() < Duration::from_secs(30) {
+        while status.events.load(Ordering::Relaxed) < 2999 && t0.elapsed() < Duration::from_secs(30)
+        {
             std::thread::sleep(Duration::from_millis(20));
         }
         // Let the driver settle the last snapshot reply.
@@ -88,7 +109,10 @@ fn kairos_client_syncs_a_book_from_a_python_websockets_server() {
     let btc = &out.symbols[0];
     assert!(btc.ever_synced && btc.live, "{btc:?}");
     assert!(btc.book.applied > 200, "{btc:?}");
-    assert!(btc.oracle.checked > 0 && btc.oracle.mismatches == 0, "{btc:?}");
+    assert!(
+        btc.oracle.checked > 0 && btc.oracle.mismatches == 0,
+        "{btc:?}"
+    );
     assert_eq!(out.engine.stale_decisions, 0);
     assert!(out.engine.decisions > 0);
 }

@@ -208,7 +208,12 @@ mod tests {
         let mut s = RecordSink::create(&path, "test").unwrap();
         s.link(1, 0, true);
         s.frame(2, 0, br#"{"e":"trade","E":1,"s":"BTCUSDT","t":5}"#);
-        s.snapshot(3, 0, &Symbol::new(b"ETHUSDT").unwrap(), b"{\"lastUpdateId\":1,\"bids\":[],\"asks\":[]}");
+        s.snapshot(
+            3,
+            0,
+            &Symbol::new(b"ETHUSDT").unwrap(),
+            b"{\"lastUpdateId\":1,\"bids\":[],\"asks\":[]}",
+        );
         s.frame(4, 0, br#"{"result":null,"id":1}"#);
         s.link(5, 0, false);
         assert_eq!((s.queued, s.dropped), (5, 0));
@@ -234,7 +239,10 @@ mod tests {
 
     #[test]
     fn symbols_are_found_only_where_they_are_well_formed() {
-        assert_eq!(frame_symbol(br#"{"e":"x","s":"BNBUSDT","b":1}"#), Some(&b"BNBUSDT"[..]));
+        assert_eq!(
+            frame_symbol(br#"{"e":"x","s":"BNBUSDT","b":1}"#),
+            Some(&b"BNBUSDT"[..])
+        );
         assert_eq!(frame_symbol(br#"{"s":"B\"X"}"#), None);
         assert_eq!(frame_symbol(br#"{"u":1}"#), None);
         assert_eq!(frame_symbol(br#"{"s":""#), None);

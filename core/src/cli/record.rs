@@ -62,6 +62,10 @@ pub struct FeedArgs {
     /// Pin the hot thread to this CPU core.
     #[arg(long)]
     pub pin_core: Option<usize>,
+    /// Spin on the sockets instead of sleeping between events (lower
+    /// latency; keeps one core busy).
+    #[arg(long)]
+    pub busy_poll: bool,
 }
 
 impl FeedArgs {
@@ -81,6 +85,7 @@ impl FeedArgs {
         c.snapshot_limit = self.snapshot_limit;
         c.subscribe_by_message = self.subscribe_by_message;
         c.pin_core = self.pin_core;
+        c.busy_poll = self.busy_poll;
         c.duration = duration;
         c
     }
@@ -157,7 +162,10 @@ pub fn run(args: &RecordArgs) -> ExitCode {
     );
     if let Some(dir) = &args.report {
         if let Err(e) = write_report(dir, &out, &json, "kairos record") {
-            eprintln!("kairos record: writing the report to {}: {e}", dir.display());
+            eprintln!(
+                "kairos record: writing the report to {}: {e}",
+                dir.display()
+            );
             return ExitCode::from(2);
         }
         println!("report: {}", dir.display());
@@ -180,7 +188,10 @@ fn pcts(h: &crate::report::latency::StageHistogram) -> Value {
     let mut m = Map::new();
     m.insert("count".into(), json!(h.count()));
     for (name, q) in PERCENTILES {
-        m.insert(name.into(), json!(if h.count() > 0 { h.quantile(q) } else { 0 }));
+        m.insert(
+            name.into(),
+            json!(if h.count() > 0 { h.quantile(q) } else { 0 }),
+        );
     }
     m.insert("max".into(), json!(h.max()));
     Value::Object(m)
@@ -227,6 +238,11 @@ pub fn live_report_json(out: &LiveOutcome, command: &str) -> Value {
         "malformed": out.engine.by_kind[Kind::Malformed as usize] + c.malformed_frames,
         "malformed_frames": c.malformed_frames,
         "stale_decisions": out.engine.stale_decisions,
+        "allocations_per_event": if c.steady_events > 0 && crate::alloc_count::installed() {
+            json!(c.steady_allocations as f64 / c.steady_events as f64)
+        } else {
+            Value::Null
+        },
         "decisions": out.engine.decisions,
         "by_kind": by_kind,
         "connects": c.connects,
@@ -261,14 +277,32 @@ pub fn live_report_json(out: &LiveOutcome, command: &str) -> Value {
 }
 
 /// Writes report.json, report.md and latency.svg.
-pub fn write_report(dir: &Path, out: &LiveOutcome, json: &Value, what: &str) -> std::io::Result<()> {
+pub fn write_report(
+    dir: &Path,
+    out: &LiveOutcome,
+    json: &Value,
+    what: &str,
+) -> std::io::Result<()> {
     let mut md = String::new();
     let _ = writeln!(md, "# {what}\n");
-    let _ = writeln!(md, "Command: `{}`\n", json["command"].as_str().unwrap_or(""));
+    let _ = writeln!(
+        md,
+        "Command: `{}`\n",
+        json["command"].as_str().unwrap_or("")
+    );
     let _ = writeln!(md, "| figure | value |\n|---|---|");
     for key in [
-        "events", "wall_s", "reconnects", "resyncs", "malformed", "stale_decisions", "rotations", "http_429",
-        "http_418", "state", "pinned",
+        "events",
+        "wall_s",
+        "reconnects",
+        "resyncs",
+        "malformed",
+        "stale_decisions",
+        "rotations",
+        "http_429",
+        "http_418",
+        "state",
+        "pinned",
     ] {
         let _ = writeln!(md, "| {key} | {} |", json[key]);
     }
@@ -305,6 +339,9 @@ pub fn write_report(dir: &Path, out: &LiveOutcome, json: &Value, what: &str) -> 
         .iter()
         .map(|(name, points)| Series { name, points })
         .collect();
-    let svg = percentile_chart(&format!("{what}: latency ({} events)", out.counters.events), &series);
+    let svg = percentile_chart(
+        &format!("{what}: latency ({} events)", out.counters.events),
+        &series,
+    );
     crate::report::write(dir, json, &md, &[("latency.svg", svg)])
 }

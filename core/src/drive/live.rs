@@ -49,6 +49,8 @@ pub const SNAPSHOT_RETRY_BASE: Duration = Duration::from_millis(100);
 pub const SNAPSHOT_RETRY_CAP: Duration = Duration::from_secs(10);
 /// A 429 without `Retry-After` holds REST requests this long.
 pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(5);
+/// Events before allocations start being counted.
+pub const ALLOC_WARMUP_EVENTS: u64 = 1000;
 /// Data gaps remembered for the report (the histogram keeps them all).
 const GAP_HISTOGRAM_MAX_MS: u64 = 3_600_000;
 
@@ -89,6 +91,9 @@ pub struct LiveConfig {
     pub duration: Option<Duration>,
     /// Seed of the reconnect jitter.
     pub seed: u64,
+    /// Spin on the socket (poll with a zero timeout) instead of sleeping in
+    /// the kernel between events: lower latency, one core kept busy.
+    pub busy_poll: bool,
     /// The book's settings.
     pub book: BookConfig,
 }
@@ -113,6 +118,7 @@ impl LiveConfig {
             max_message_bytes: feed::DEFAULT_MAX_MESSAGE_BYTES,
             duration: None,
             seed: 0x6b61_6972_6f73,
+            busy_poll: false,
             book: BookConfig::default(),
         }
     }
@@ -285,6 +291,12 @@ pub struct LiveCounters {
     pub rest_refused: u64,
     /// Connection errors that were malformed input (bad frames, oversized).
     pub malformed_frames: u64,
+    /// Events after the warm-up ([`ALLOC_WARMUP_EVENTS`]) in reads that
+    /// delivered data.
+    pub steady_events: u64,
+    /// Heap allocations on the hot thread during those reads (0 unless the
+    /// counting allocator is installed, as in the `kairos` binary).
+    pub steady_allocations: u64,
     /// The last connection error, for the report.
     pub last_error: Option<String>,
 }
@@ -465,7 +477,11 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             let lower = up.to_ascii_lowercase();
             let link = links
                 .iter()
-                .position(|l| l.streams.iter().any(|st| st.split('@').next() == Some(&lower)))
+                .position(|l| {
+                    l.streams
+                        .iter()
+                        .any(|st| st.split('@').next() == Some(&lower))
+                })
                 .unwrap_or(0);
             snaps.push(SnapState {
                 symbol,
@@ -554,7 +570,11 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 break;
             }
             self.timers(now);
-            let wait = self.next_wait(now, deadline);
+            let wait = if self.cfg.busy_poll {
+                Duration::ZERO
+            } else {
+                self.next_wait(now, deadline)
+            };
             if let Err(e) = self.poll.poll(&mut events, Some(wait)) {
                 if e.kind() != std::io::ErrorKind::Interrupted {
                     self.counters.last_error = Some(format!("poll: {e}"));
@@ -597,7 +617,8 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
     fn publish(&self) {
         if let Some(s) = &self.status {
             s.events.store(self.counters.events, Ordering::Relaxed);
-            s.reconnects.store(self.counters.reconnects, Ordering::Relaxed);
+            s.reconnects
+                .store(self.counters.reconnects, Ordering::Relaxed);
             let resyncs: u64 = self.engine.symbols().map(|r| r.book.resyncs).sum();
             s.resyncs.store(resyncs, Ordering::Relaxed);
             let code = match self.state {
@@ -650,12 +671,17 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             ..
         } = self;
         let link = &mut links[li];
-        let slot = if is_next { &mut link.next } else { &mut link.conn };
+        let slot = if is_next {
+            &mut link.next
+        } else {
+            &mut link.conn
+        };
         let Some((conn, conn_id)) = slot.as_mut() else {
             return;
         };
         let conn_id = *conn_id;
         let mut replies: Vec<Reply> = vec![];
+        let allocs_before = crate::alloc_count::thread_allocations();
         let mut data = 0u64;
         let mut last_ns = 0u64;
         let result = conn.drive(&link.target, &mut |bytes: &[u8]| {
@@ -694,6 +720,11 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             sink.processed(bytes, decided);
         });
         let now = Instant::now();
+        if self.counters.events > ALLOC_WARMUP_EVENTS && data > 0 {
+            self.counters.steady_allocations +=
+                crate::alloc_count::thread_allocations() - allocs_before;
+            self.counters.steady_events += data;
+        }
         let counters_rx = conn.counters;
         self.take_actions(now);
         match result {
@@ -791,7 +822,10 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         let id_base = (li as u64) << 32;
         let link = &mut self.links[li];
         let target_is_next = link.next.as_ref().is_some_and(|(c, _)| c.is_open())
-            && !link.conn.as_ref().is_some_and(|(c, _)| c.is_open() && !link.subscribed);
+            && !link
+                .conn
+                .as_ref()
+                .is_some_and(|(c, _)| c.is_open() && !link.subscribed);
         while !link.to_subscribe.is_empty() && link.budget.try_take(now) {
             let batch = link.to_subscribe.remove(0);
             let id = id_base | (self.counters.acks + link.pending_acks.len() as u64 + 1);
@@ -1022,7 +1056,9 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 link.next_started = now;
                 let id = self.new_conn_id();
                 let link = &mut self.links[li];
-                if let Ok(c) = WsConn::connect(self.poll.registry(), Token(id as usize), &link.target) {
+                if let Ok(c) =
+                    WsConn::connect(self.poll.registry(), Token(id as usize), &link.target)
+                {
                     link.next = Some((c, id));
                 }
             } else if link.next.as_ref().is_some_and(|(c, _)| !c.is_open())
@@ -1054,7 +1090,9 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 .engine
                 .book_state(&s.symbol)
                 .map_or(0, |(_, buffered)| buffered);
-            let since = link.opened_at.map_or(Duration::ZERO, |o| now.duration_since(o));
+            let since = link
+                .opened_at
+                .map_or(Duration::ZERO, |o| now.duration_since(o));
             if buffered == 0 && since < SNAPSHOT_FALLBACK_DELAY {
                 continue;
             }

@@ -211,7 +211,11 @@ impl std::fmt::Debug for WsConn {
 impl WsConn {
     /// Starts a non-blocking connect to `target.addr`, registered with
     /// `registry` under `token` for reads and writes (edge-triggered).
-    pub fn connect(registry: &Registry, token: Token, target: &Target) -> Result<WsConn, ConnError> {
+    pub fn connect(
+        registry: &Registry,
+        token: Token,
+        target: &Target,
+    ) -> Result<WsConn, ConnError> {
         let err = |source| ConnError::Connect {
             addr: target.addr,
             source,
@@ -335,7 +339,10 @@ impl WsConn {
     fn handshake_result(
         &mut self,
         r: Result<
-            (WebSocket<Transport>, tungstenite::handshake::client::Response),
+            (
+                WebSocket<Transport>,
+                tungstenite::handshake::client::Response,
+            ),
             HandshakeError<ClientHandshake<Transport>>,
         >,
     ) -> Result<(), ConnError> {

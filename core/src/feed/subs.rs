@@ -12,7 +12,9 @@ pub enum StreamError {
     #[error("symbol {0:?}: expected 1-20 ASCII letters or digits")]
     Symbol(String),
     /// A stream kind kairos does not know.
-    #[error("stream {0:?}: expected depth, depth@100ms, depth@1000ms, bookTicker, trade or aggTrade")]
+    #[error(
+        "stream {0:?}: expected depth, depth@100ms, depth@1000ms, bookTicker, trade or aggTrade"
+    )]
     Kind(String),
     /// Nothing to subscribe to.
     #[error("no symbols or no streams given")]
@@ -207,10 +209,19 @@ mod tests {
 
     #[test]
     fn names_paths_and_messages() {
-        let s = stream_names(&v(&["BTCUSDT", "ethusdt"]), &v(&["depth@100ms", "bookTicker"])).unwrap();
+        let s = stream_names(
+            &v(&["BTCUSDT", "ethusdt"]),
+            &v(&["depth@100ms", "bookTicker"]),
+        )
+        .unwrap();
         assert_eq!(
             s,
-            v(&["btcusdt@depth@100ms", "btcusdt@bookTicker", "ethusdt@depth@100ms", "ethusdt@bookTicker"])
+            v(&[
+                "btcusdt@depth@100ms",
+                "btcusdt@bookTicker",
+                "ethusdt@depth@100ms",
+                "ethusdt@bookTicker"
+            ])
         );
         assert_eq!(
             combined_path(&s[..2]),
@@ -220,8 +231,14 @@ mod tests {
             method_message(true, &s[..1], 7),
             r#"{"method":"SUBSCRIBE","params":["btcusdt@depth@100ms"],"id":7}"#
         );
-        assert!(matches!(stream_names(&v(&["BTC-USDT"]), &v(&["trade"])), Err(StreamError::Symbol(_))));
-        assert!(matches!(stream_names(&v(&["btcusdt"]), &v(&["kline"])), Err(StreamError::Kind(_))));
+        assert!(matches!(
+            stream_names(&v(&["BTC-USDT"]), &v(&["trade"])),
+            Err(StreamError::Symbol(_))
+        ));
+        assert!(matches!(
+            stream_names(&v(&["btcusdt"]), &v(&["kline"])),
+            Err(StreamError::Kind(_))
+        ));
         assert_eq!(stream_names(&[], &v(&["trade"])), Err(StreamError::Empty));
     }
 
@@ -231,7 +248,9 @@ mod tests {
         let s = stream_names(&syms, &v(&["trade", "bookTicker"])).unwrap();
         let g = shard(&s);
         assert_eq!(g.len(), 2);
-        assert!(g.iter().all(|g| g.len() <= MAX_STREAMS_PER_CONNECTION && g.len() % 2 == 0));
+        assert!(g
+            .iter()
+            .all(|g| g.len() <= MAX_STREAMS_PER_CONNECTION && g.len() % 2 == 0));
         assert_eq!(g.iter().map(|g| g.len()).sum::<usize>(), 1400);
         assert_eq!(shard(&s[..4]).len(), 1);
     }
@@ -240,14 +259,25 @@ mod tests {
     fn replies_are_told_from_market_data() {
         assert!(is_reply(br#"{"result":null,"id":3}"#));
         assert!(!is_reply(br#"{"e":"trade"}"#) && !is_reply(br#"{"u":1,"s":"X"}"#));
-        assert_eq!(parse_reply(br#"{"result":null,"id":3}"#), Some(Reply::Ok { id: 3 }));
+        assert_eq!(
+            parse_reply(br#"{"result":null,"id":3}"#),
+            Some(Reply::Ok { id: 3 })
+        );
         assert_eq!(
             parse_reply(br#"{"error":{"code":2,"msg":"Invalid request"},"id":4}"#),
-            Some(Reply::Error { id: Some(4), code: 2, msg: "Invalid request".into() })
+            Some(Reply::Error {
+                id: Some(4),
+                code: 2,
+                msg: "Invalid request".into()
+            })
         );
         assert_eq!(
             parse_reply(br#"{"code":-1,"msg":"x"}"#),
-            Some(Reply::Error { id: None, code: -1, msg: "x".into() })
+            Some(Reply::Error {
+                id: None,
+                code: -1,
+                msg: "x".into()
+            })
         );
         assert_eq!(parse_reply(b"{\"result\":null"), None);
     }

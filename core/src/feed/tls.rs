@@ -63,7 +63,10 @@ mod tests {
         let empty = dir.join("empty.pem");
         std::fs::write(&empty, "not a certificate\n").unwrap();
         let e = client_config(&[&empty]).unwrap_err().to_string();
-        assert!(e.contains("empty.pem") && e.contains("no certificate"), "{e}");
+        assert!(
+            e.contains("empty.pem") && e.contains("no certificate"),
+            "{e}"
+        );
         let missing = dir.join("missing.pem");
         let e = client_config(&[&missing]).unwrap_err().to_string();
         assert!(e.contains("missing.pem"), "{e}");

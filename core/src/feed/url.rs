@@ -62,7 +62,10 @@ impl Endpoint {
             let host = &v6[..end];
             let port = match &v6[end + 1..] {
                 "" => default_port,
-                p => p.strip_prefix(':').and_then(|p| p.parse().ok()).ok_or_else(bad)?,
+                p => p
+                    .strip_prefix(':')
+                    .and_then(|p| p.parse().ok())
+                    .ok_or_else(bad)?,
             };
             (host, port)
         } else {
@@ -178,7 +181,13 @@ mod tests {
 
     #[test]
     fn refuses_bad_addresses_with_a_reason() {
-        for bad in ["tcp://x:1", "ws://:1", "ws://h:port", "ws://[::1", "wss://a@b:1"] {
+        for bad in [
+            "tcp://x:1",
+            "ws://:1",
+            "ws://h:port",
+            "ws://[::1",
+            "wss://a@b:1",
+        ] {
             let e = Endpoint::parse(bad).unwrap_err();
             assert!(e.to_string().contains(bad), "{e}");
         }

@@ -199,7 +199,10 @@ fn agent(root_pem: Option<&[u8]>) -> ureq::Agent {
 fn perform(agent: &ureq::Agent, base: &str, req: &RestRequest) -> Result<HttpAnswer, String> {
     let url = match req {
         RestRequest::Depth { symbol, limit } => {
-            format!("{base}/api/v3/depth?symbol={}&limit={limit}", symbol.as_str())
+            format!(
+                "{base}/api/v3/depth?symbol={}&limit={limit}",
+                symbol.as_str()
+            )
         }
     };
     let mut resp = agent.get(&url).call().map_err(|e| format!("{url}: {e}"))?;
