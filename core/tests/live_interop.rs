@@ -7,70 +7,47 @@
 //! test says SKIPPED and passes, unless `KAIROS_REQUIRE_INTEROP=1`, which CI
 //! sets, makes it fail.
 
-use kairos_core::drive::live::{LiveConfig, LiveDriver, LiveStatus, NoSink};
+use kairos_core::drive::live::{LiveConfig, LiveDriver, LiveOutcome, LiveStatus, NoSink};
 use kairos_core::engine::{Kind, NoopDecide};
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn websockets_available() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import websockets.asyncio.server"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        if std::env::var("KAIROS_REQUIRE_INTEROP").as_deref() == Ok("1") {
-            panic!("python3 with the `websockets` package is required (KAIROS_REQUIRE_INTEROP=1)");
-        }
-        eprintln!("SKIPPED: python3 -c 'import websockets' failed; `pip install websockets` to run this test");
-    }
-    ok
-}
+mod common;
 
 #[test]
 fn kairos_client_syncs_a_book_from_a_python_websockets_server() {
-    if !websockets_available() {
+    let Some((child, ws, rest)) = common::python_server(FIXTURE, 60) else {
         return;
-    }
-    let fixture =
-        repo().join("core/tests/data/ticks/hftbacktest_BTCUSDT_20240808T2354_first3000.jsonl.gz");
-    let mut child = Command::new("python3")
-        .arg(repo().join("tools/ws_interop_server.py"))
-        .arg(&fixture)
-        .arg("60")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let mut parts = first
-        .trim()
-        .strip_prefix("listening ")
-        .expect(&first)
-        .split(' ');
-    let ws = parts
-        .next()
-        .unwrap()
-        .strip_prefix("ws=")
-        .unwrap()
-        .to_string();
-    let rest = parts
-        .next()
-        .unwrap()
-        .strip_prefix("rest=")
-        .unwrap()
-        .to_string();
+    };
+    let out = sync_through(&ws, &rest);
+    check(&out);
+    finish(child);
+}
 
+/// The same, through a proxy that cuts the byte stream into 1–7-byte pieces:
+/// frames arrive split anywhere (WouldBlock mid-frame, many partial reads).
+#[test]
+fn frames_dribbled_a_few_bytes_at_a_time_decode_the_same() {
+    let Some((child, ws, rest)) = common::python_server(FIXTURE, 60) else {
+        return;
+    };
+    let upstream = ws.strip_prefix("ws://").unwrap().to_string();
+    let proxy = common::Dribble::start(upstream, 7);
+    let out = sync_through(&format!("ws://127.0.0.1:{}", proxy.port), &rest);
+    check(&out);
+    assert!(proxy.pieces.load(Ordering::Relaxed) > 50_000);
+    finish(child);
+}
+
+const FIXTURE: &str = "core/tests/data/ticks/hftbacktest_BTCUSDT_20240808T2354_first3000.jsonl.gz";
+
+fn finish(mut child: std::process::Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn sync_through(ws: &str, rest: &str) -> LiveOutcome {
     let mut cfg = LiveConfig::new(
         &ws,
         &rest,
@@ -96,9 +73,10 @@ fn kairos_client_syncs_a_book_from_a_python_websockets_server() {
     });
     let out = driver.run();
     watcher.join().unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
+    out
+}
 
+fn check(out: &LiveOutcome) {
     assert_eq!(out.counters.events, 2999, "{:?}", out.counters);
     assert_eq!(out.engine.by_kind[Kind::Malformed as usize], 0);
     assert_eq!(out.engine.by_kind[Kind::BookTicker as usize], 2200);
