@@ -25,3 +25,4 @@ pub mod drive;
 pub mod engine;
 pub mod num;
 pub mod report;
+pub mod sim;

@@ -4,6 +4,7 @@
 pub mod convert;
 pub mod decode;
 pub mod replay;
+pub mod sim;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -57,6 +58,11 @@ pub enum Command {
         #[arg(long)]
         report: Option<PathBuf>,
     },
+    /// A local simulated Binance spot exchange on 127.0.0.1: replays a
+    /// capture (or klines) over WebSocket streams, serves REST depth
+    /// snapshots consistent with them, injects faults. First stdout line:
+    /// `listening ws=URL rest=URL`.
+    Sim(Box<sim::SimArgs>),
 }
 
 /// `--format` of `kairos replay`.
@@ -92,5 +98,6 @@ pub fn main() -> ExitCode {
             format,
             report,
         } => replay::run(&inputs, format.into(), report.as_deref()),
+        Command::Sim(args) => sim::run(&args),
     }
 }
