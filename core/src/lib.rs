@@ -29,3 +29,4 @@ pub mod feed;
 pub mod num;
 pub mod report;
 pub mod rest;
+pub mod sim;

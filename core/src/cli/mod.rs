@@ -5,6 +5,7 @@ pub mod convert;
 pub mod decode;
 pub mod record;
 pub mod replay;
+pub mod sim;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -61,6 +62,11 @@ pub enum Command {
     /// Record live market data (reconnecting, books kept in sync) to a
     /// native capture file.
     Record(record::RecordArgs),
+    /// A local simulated Binance spot exchange on 127.0.0.1: replays a
+    /// capture (or klines) over WebSocket streams, serves REST depth
+    /// snapshots consistent with them, injects faults. First stdout line:
+    /// `listening ws=URL rest=URL`.
+    Sim(Box<sim::SimArgs>),
 }
 
 /// `--format` of `kairos replay`.
@@ -97,5 +103,6 @@ pub fn main() -> ExitCode {
             report,
         } => replay::run(&inputs, format.into(), report.as_deref()),
         Command::Record(args) => record::run(&args),
+        Command::Sim(args) => sim::run(&args),
     }
 }
