@@ -204,6 +204,9 @@ pub enum DownReason {
     HandshakeTimeout,
     /// The server closed the connection.
     Closed,
+    /// The connection ended without a closing handshake (reset, or the
+    /// stream cut, possibly inside a frame).
+    Reset,
     /// A socket error.
     Io,
     /// The server sent something unacceptable (bad frame, oversized).
@@ -215,11 +218,12 @@ pub enum DownReason {
 }
 
 /// Every [`DownReason`].
-pub const DOWN_REASONS: [DownReason; 8] = [
+pub const DOWN_REASONS: [DownReason; 9] = [
     DownReason::Connect,
     DownReason::Handshake,
     DownReason::HandshakeTimeout,
     DownReason::Closed,
+    DownReason::Reset,
     DownReason::Io,
     DownReason::Malformed,
     DownReason::Silent,
@@ -234,6 +238,7 @@ impl DownReason {
             DownReason::Handshake => "handshake",
             DownReason::HandshakeTimeout => "handshake_timeout",
             DownReason::Closed => "closed",
+            DownReason::Reset => "reset",
             DownReason::Io => "io",
             DownReason::Malformed => "malformed",
             DownReason::Silent => "silent",
@@ -246,6 +251,7 @@ impl DownReason {
             ConnError::Connect { .. } => DownReason::Connect,
             ConnError::Tls(_) | ConnError::Handshake(_) => DownReason::Handshake,
             ConnError::Closed(_) => DownReason::Closed,
+            ConnError::Reset(_) => DownReason::Reset,
             ConnError::Oversized(_) | ConnError::Protocol(_) => DownReason::Malformed,
             ConnError::Io(_) => DownReason::Io,
         }
@@ -264,7 +270,7 @@ pub struct LiveCounters {
     /// Successful reconnections after a loss.
     pub reconnects: u64,
     /// Losses, by [`DOWN_REASONS`] order.
-    pub downs: [u64; 8],
+    pub downs: [u64; 9],
     /// Connection attempts that failed before opening.
     pub failed_attempts: u64,
     /// Planned rotations (replacement took over without a loss).
@@ -334,7 +340,7 @@ struct Link {
     conn: Option<(WsConn, u16)>,
     next: Option<(WsConn, u16)>,
     attempt_started: Instant,
-    next_started: Instant,
+    next_started: Option<Instant>,
     opened_at: Option<Instant>,
     subscribed: bool,
     to_subscribe: Vec<Vec<String>>,
@@ -452,7 +458,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 conn: None,
                 next: None,
                 attempt_started: now,
-                next_started: now,
+                next_started: None,
                 opened_at: None,
                 subscribed: false,
                 to_subscribe: vec![],
@@ -683,7 +689,9 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         let mut replies: Vec<Reply> = vec![];
         let allocs_before = crate::alloc_count::thread_allocations();
         let mut data = 0u64;
+        let mut first_ns = 0u64;
         let mut last_ns = 0u64;
+        let pings_before = conn.counters.pings;
         let result = conn.drive(&link.target, &mut |bytes: &[u8]| {
             let recv_ns = wall_ns();
             if is_reply(bytes) {
@@ -695,6 +703,9 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             }
             let t0 = Instant::now();
             data += 1;
+            if first_ns == 0 {
+                first_ns = recv_ns;
+            }
             last_ns = recv_ns;
             counters.events += 1;
             counters.bytes += bytes.len() as u64;
@@ -727,6 +738,29 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         }
         let counters_rx = conn.counters;
         self.take_actions(now);
+        if !is_next {
+            if matches!(result, Ok(Progress::Opened)) {
+                self.on_open(li, conn_id, now);
+            }
+            let link = &mut self.links[li];
+            if result.is_ok() {
+                link.last_rx = now;
+                link.ping_outstanding = false;
+            }
+            if data > 0 {
+                link.last_data = now;
+                if !link.data_since_open {
+                    link.data_since_open = true;
+                    if let Some(lost_ns) = link.lost_at_ns.take() {
+                        let gap_ms = first_ns.saturating_sub(lost_ns) / 1_000_000;
+                        self.data_gap_ms
+                            .record(gap_ms.clamp(1, GAP_HISTOGRAM_MAX_MS));
+                    }
+                }
+                link.last_frame_ns = last_ns;
+            }
+        }
+        self.counters.server_pings += counters_rx.pings - pings_before;
         match result {
             Ok(progress) => {
                 if is_next {
@@ -738,28 +772,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                     if data > 0 && self.links[li].next_subscribed_ok() {
                         self.promote(li, now);
                     }
-                } else {
-                    if progress == Progress::Opened {
-                        self.on_open(li, conn_id, now);
-                    }
-                    let link = &mut self.links[li];
-                    link.last_rx = now;
-                    link.ping_outstanding = false;
-                    if data > 0 {
-                        link.last_data = now;
-                        if !link.data_since_open {
-                            link.data_since_open = true;
-                            if let Some(lost_ns) = link.lost_at_ns.take() {
-                                let first_ns = last_ns.min(wall_ns());
-                                let gap_ms = first_ns.saturating_sub(lost_ns) / 1_000_000;
-                                self.data_gap_ms
-                                    .record(gap_ms.clamp(1, GAP_HISTOGRAM_MAX_MS));
-                            }
-                        }
-                        link.last_frame_ns = last_ns;
-                    }
                 }
-                self.counters.server_pings = self.counters.server_pings.max(counters_rx.pings);
                 for r in replies {
                     self.on_reply(li, r, now);
                 }
@@ -771,7 +784,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                     if let Some((c, _)) = self.links[li].next.take() {
                         c.close(self.poll.registry());
                     }
-                    self.links[li].next_started = now;
+                    self.links[li].next_started = Some(now);
                     self.counters.failed_attempts += 1;
                 } else {
                     if e.is_malformed() {
@@ -881,6 +894,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         }
         let link = &mut self.links[li];
         link.opened_at = Some(now);
+        link.next_started = None;
         link.last_data = now;
         link.last_rx = now;
         link.subscribed = true;
@@ -1049,11 +1063,11 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         if let Some(opened) = link.opened_at {
             link.backoff.on_healthy(now.duration_since(opened));
             // Rotation before the 24-hour limit.
-            if link.next.is_none()
-                && now.duration_since(opened) >= rotate_after
-                && now.duration_since(link.next_started) >= cfg_handshake
-            {
-                link.next_started = now;
+            let retry_ok = link
+                .next_started
+                .is_none_or(|t| now.duration_since(t) >= cfg_handshake);
+            if link.next.is_none() && now.duration_since(opened) >= rotate_after && retry_ok {
+                link.next_started = Some(now);
                 let id = self.new_conn_id();
                 let link = &mut self.links[li];
                 if let Ok(c) =
@@ -1062,7 +1076,9 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                     link.next = Some((c, id));
                 }
             } else if link.next.as_ref().is_some_and(|(c, _)| !c.is_open())
-                && now.duration_since(link.next_started) > cfg_handshake
+                && link
+                    .next_started
+                    .is_some_and(|t| now.duration_since(t) > cfg_handshake)
             {
                 if let Some((c, _)) = link.next.take() {
                     c.close(self.poll.registry());

@@ -85,6 +85,9 @@ pub enum ConnError {
     /// The server closed the connection (close frame or end of stream).
     #[error("closed by the server{}", .0.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]
     Closed(Option<String>),
+    /// The connection ended without a closing handshake.
+    #[error("connection reset: {0}")]
+    Reset(String),
     /// A message over the size limit.
     #[error("message over the size limit: {0}")]
     Oversized(String),
@@ -109,9 +112,15 @@ fn map_ws(e: tungstenite::Error) -> ConnError {
     use tungstenite::Error as E;
     match e {
         E::ConnectionClosed | E::AlreadyClosed => ConnError::Closed(None),
+        // The peer went away without a close frame (or, over TLS, without
+        // close_notify): a reset, whether or not a frame was cut short.
         E::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-            ConnError::Protocol("the stream ended inside a frame".into())
+            ConnError::Reset("end of stream without TLS close_notify".into())
         }
+        E::Protocol(tungstenite::error::ProtocolError::ResetWithoutClosingHandshake) => {
+            ConnError::Reset("end of stream without a close frame".into())
+        }
+        E::Io(e) if e.kind() == io::ErrorKind::ConnectionReset => ConnError::Reset(e.to_string()),
         E::Io(e) if e.kind() == io::ErrorKind::InvalidData => {
             // rustls reports bad TLS records this way.
             ConnError::Protocol(e.to_string())
