@@ -13,7 +13,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-mod common;
+mod live_common;
+use live_common as common;
 
 #[test]
 fn kairos_client_syncs_a_book_from_a_python_websockets_server() {
@@ -49,8 +50,8 @@ fn finish(mut child: std::process::Child) {
 
 fn sync_through(ws: &str, rest: &str) -> LiveOutcome {
     let mut cfg = LiveConfig::new(
-        &ws,
-        &rest,
+        ws,
+        rest,
         &["BTCUSDT"],
         &["depth@100ms", "bookTicker", "trade"],
     );

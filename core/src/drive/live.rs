@@ -608,7 +608,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         self.counters.rest_refused = self.rest.refused;
         LiveOutcome {
             counters: self.counters.clone(),
-            engine: self.engine.stats().clone(),
+            engine: *self.engine.stats(),
             symbols: self.engine.symbols().collect(),
             data_gap_ms: self.data_gap_ms.clone(),
             resync_ms: self.resync_ms.clone(),
@@ -1168,8 +1168,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 let asked_again = self
                     .actions
                     .as_slice()
-                    .iter()
-                    .any(|a| *a == Action::RequestSnapshot { symbol });
+                    .contains(&Action::RequestSnapshot { symbol });
                 self.take_actions(now);
                 let s = &mut self.snaps[si];
                 if asked_again {

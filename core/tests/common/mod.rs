@@ -1,133 +1,145 @@
-//! Helpers shared by the live-feed tests.
+//! Fixture helpers shared by the wire tests.
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
 
-/// A TCP proxy on 127.0.0.1 that forwards each direction in pieces of at
-/// most `piece` bytes with a short pause between them, so the client sees
-/// frames (and TLS records) arrive a few bytes at a time.
-pub struct Dribble {
-    /// The proxy's port.
-    pub port: u16,
-    /// Pieces forwarded server → client.
-    pub pieces: Arc<AtomicU64>,
-    stop: Arc<AtomicBool>,
+/// `core/tests/data/messages/<rel>`.
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/messages")
+        .join(rel)
 }
 
-impl Dribble {
-    /// Proxies to `upstream` (host:port).
-    pub fn start(upstream: String, piece: usize) -> Dribble {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let pieces = Arc::new(AtomicU64::new(0));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (p2, s2) = (pieces.clone(), stop.clone());
-        std::thread::spawn(move || {
-            for client in listener.incoming() {
-                if s2.load(Ordering::Relaxed) {
-                    return;
-                }
-                let Ok(client) = client else { continue };
-                let Ok(server) = TcpStream::connect(&upstream) else {
-                    continue;
-                };
-                let _ = client.set_nodelay(true);
-                let _ = server.set_nodelay(true);
-                let (c2, s3) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-                let p3 = p2.clone();
-                std::thread::spawn(move || pump(server, c2, piece, Some(p3)));
-                std::thread::spawn(move || pump(client, s3, piece, None));
-            }
-        });
-        Dribble { port, pieces, stop }
-    }
+/// Bytes of a fixture file.
+pub fn read(rel: &str) -> Vec<u8> {
+    let p = fixture(rel);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-impl Drop for Dribble {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-    }
+/// File names (not paths) in a fixture folder with the given extension, sorted.
+pub fn files_in(rel_dir: &str, ext: &str) -> Vec<String> {
+    let dir = fixture(rel_dir);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(ext))
+        .collect();
+    names.sort();
+    names
 }
 
-fn pump(mut from: TcpStream, mut to: TcpStream, piece: usize, count: Option<Arc<AtomicU64>>) {
-    let mut buf = vec![0u8; 65536];
-    let mut n_piece = 0usize;
-    loop {
-        let n = match from.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        let mut at = 0;
-        while at < n {
-            // Vary the piece size 1..=piece so frame boundaries fall anywhere.
-            n_piece += 1;
-            let len = (1 + n_piece % piece).min(n - at);
-            if to.write_all(&buf[at..at + len]).is_err() {
-                return;
-            }
-            at += len;
-            if let Some(c) = &count {
-                c.fetch_add(1, Ordering::Relaxed);
-            }
-            if n_piece % 16 == 0 {
-                std::thread::sleep(Duration::from_micros(200));
+/// Every `*.txt` under a fixture folder, as paths relative to `messages/`, sorted.
+pub fn txt_files_under(rel_dir: &str) -> Vec<String> {
+    fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, base, out);
+            } else if p.extension().is_some_and(|x| x == "txt") {
+                out.push(
+                    p.strip_prefix(base)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                );
             }
         }
     }
-    let _ = to.shutdown(Shutdown::Write);
+    let base = fixture("");
+    let mut out = Vec::new();
+    walk(&fixture(rel_dir), &base, &mut out);
+    out.sort();
+    out
 }
 
-/// Starts `tools/ws_interop_server.py` on `fixture`; returns the child and
-/// its `(ws, rest)` URLs, or `None` (after saying SKIPPED) when python3 with
-/// `websockets` is missing and `KAIROS_REQUIRE_INTEROP` is not `1`.
-pub fn python_server(fixture: &str, seconds: u32) -> Option<(std::process::Child, String, String)> {
-    use std::io::BufRead;
-    use std::process::{Command, Stdio};
-    let ok = Command::new("python3")
-        .args(["-c", "import websockets.asyncio.server"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        if std::env::var("KAIROS_REQUIRE_INTEROP").as_deref() == Ok("1") {
-            panic!("python3 with the `websockets` package is required (KAIROS_REQUIRE_INTEROP=1)");
+/// One block of a `*.examples.json` file extracted from the Binance docs.
+pub struct DocBlock {
+    /// Index in the file.
+    pub index: usize,
+    /// Heading path.
+    pub section: String,
+    /// The parsed JSON re-serialized compactly (`null` blocks are dropped).
+    pub json: String,
+}
+
+/// The JSON blocks of a docs-extract file.
+pub fn doc_blocks(rel: &str) -> Vec<DocBlock> {
+    let v: serde_json::Value = serde_json::from_slice(&read(rel)).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| !b["json"].is_null())
+        .map(|(index, b)| DocBlock {
+            index,
+            section: b["section"].as_str().unwrap_or_default().to_owned(),
+            json: serde_json::to_string(&b["json"]).unwrap(),
+        })
+        .collect()
+}
+
+/// The parts of a Binance.Net subscription fixture: `>` request lines, `<`
+/// ack lines and `=` pushed payloads (a payload runs until the next marker
+/// line). Markers may carry a number (`=1`, `<2`).
+#[derive(Default, Debug)]
+pub struct Exchange {
+    /// Requests sent (`>`).
+    pub requests: Vec<String>,
+    /// Acks received (`<`), raw: may hold placeholders like `|1|`.
+    pub acks: Vec<String>,
+    /// Pushed payloads (`=`).
+    pub payloads: Vec<String>,
+}
+
+/// Splits a Binance.Net `.txt` subscription fixture.
+pub fn parse_exchange(text: &str) -> Exchange {
+    let mut ex = Exchange::default();
+    let mut current: Option<(char, String)> = None;
+    let flush = |ex: &mut Exchange, cur: Option<(char, String)>| {
+        if let Some((m, body)) = cur {
+            let body = body.trim().to_owned();
+            match m {
+                '>' => ex.requests.push(body),
+                '<' => ex.acks.push(body),
+                _ => ex.payloads.push(body),
+            }
         }
-        eprintln!("SKIPPED: python3 -c 'import websockets' failed; `pip install websockets` to run this test");
-        return None;
+    };
+    for line in text.lines() {
+        let first = line.chars().next();
+        if let Some(m @ ('>' | '<' | '=')) = first {
+            flush(&mut ex, current.take());
+            let rest = line[1..].trim_start_matches(|c: char| c.is_ascii_digit());
+            current = Some((m, format!("{rest}\n")));
+        } else if let Some((_, body)) = current.as_mut() {
+            body.push_str(line);
+            body.push('\n');
+        }
     }
-    let repo = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut child = Command::new("python3")
-        .arg(repo.join("tools/ws_interop_server.py"))
-        .arg(repo.join(fixture))
-        .arg(seconds.to_string())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    let mut first = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let mut parts = first
-        .trim()
-        .strip_prefix("listening ")
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .split(' ');
-    let ws = parts
-        .next()
-        .unwrap()
-        .strip_prefix("ws=")
-        .unwrap()
-        .to_string();
-    let rest = parts
-        .next()
-        .unwrap()
-        .strip_prefix("rest=")
-        .unwrap()
-        .to_string();
-    Some((child, ws, rest))
+    flush(&mut ex, current);
+    ex
+}
+
+/// Replaces Binance.Net's `|…|` placeholders with `1`, so an ack parses.
+pub fn fill_placeholders(s: &str) -> String {
+    let mut out = String::new();
+    let mut parts = s.split('|');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    let rest: Vec<&str> = parts.collect();
+    for (i, part) in rest.iter().enumerate() {
+        if i % 2 == 0 {
+            out.push('1');
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// `x.to_string()`: decimals print with exactly eight places.
+pub fn s<T: Display>(x: T) -> String {
+    x.to_string()
 }
