@@ -47,6 +47,10 @@ pub const DEFAULT_PONG_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default longest life of a connection (Binance: 24 h).
 pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
+/// How long [`Sim::shutdown`] lets connections close by themselves before
+/// closing their sockets under them.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
+
 /// How the sim is set up.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
@@ -445,6 +449,15 @@ impl Sim {
         }
         for c in lock(&self.shared.conns).iter() {
             c.close_queue();
+        }
+        // Connections close themselves within a poll interval; one stuck
+        // writing to a client that stopped reading has its socket closed.
+        let deadline = std::time::Instant::now() + SHUTDOWN_GRACE;
+        while !lock(&self.shared.conns).is_empty() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        for c in lock(&self.shared.conns).iter() {
+            c.kill_socket();
         }
         // Wake the blocking accept() calls.
         let _ = TcpStream::connect_timeout(&self.ws_addr, Duration::from_secs(1));
