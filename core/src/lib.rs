@@ -10,6 +10,8 @@
 //! - [`engine`]: the sans-I/O engine (events in, actions out).
 //! - [`drive`]: the drivers that feed it (replay so far).
 //! - [`report`]: JSON / Markdown / SVG reports and latency histograms.
+//! - [`sim`]: a local simulated Binance spot exchange (WS streams, REST,
+//!   fault injection) that the exchange-facing code is tested against.
 //! - [`alloc_count`]: the counting allocator behind `allocations_per_event`.
 //! - [`cli`]: the clap subcommands of the `kairos` binary.
 

@@ -305,6 +305,8 @@ pub struct Sim {
     ws_addr: SocketAddr,
     rest_addr: SocketAddr,
     cert_path: Option<PathBuf>,
+    /// Whether the certificate is a temp file of ours (removed at shutdown).
+    cert_is_temp: bool,
     threads: Vec<JoinHandle<()>>,
 }
 
@@ -358,6 +360,7 @@ impl Sim {
         } else {
             (None, None)
         };
+        let cert_is_temp = cfg.tls && cfg.cert_out.is_none();
         let scheme = if cfg.tls { "wss" } else { "ws" };
         let ws_url = format!("{scheme}://{ws_addr}");
         let rest_url = format!("http://{rest_addr}");
@@ -411,6 +414,7 @@ impl Sim {
             ws_addr,
             rest_addr,
             cert_path,
+            cert_is_temp,
             threads,
         })
     }
@@ -440,7 +444,8 @@ impl Sim {
         self.shared.stats.snapshot()
     }
 
-    /// Stops every thread and closes every socket; returns when all have ended.
+    /// Stops every thread and closes every socket (and removes a temporary
+    /// certificate file); returns when all have ended.
     pub fn shutdown(self) {
         self.shared.stop.store(true, Ordering::Release);
         {
@@ -464,6 +469,9 @@ impl Sim {
         let _ = TcpStream::connect_timeout(&self.rest_addr, Duration::from_secs(1));
         for t in self.threads {
             let _ = t.join();
+        }
+        if let (true, Some(p)) = (self.cert_is_temp, &self.cert_path) {
+            let _ = std::fs::remove_file(p);
         }
     }
 }
