@@ -872,3 +872,28 @@ fn refuses_non_loopback_and_bad_paths() {
     });
     sim.shutdown();
 }
+
+#[test]
+fn request_weight_over_6000_per_minute_is_429() {
+    let sim = start(no_snapshot(), 20.0, Faults::default());
+    // 250 weight each: the 25th in a minute goes over 6000. Up to 60 tries,
+    // so that a minute boundary in the middle cannot hide the limit.
+    let mut seen = None;
+    for i in 0..60 {
+        let a = get(&sim, "/api/v3/depth?symbol=BTCUSDT&limit=5000");
+        if a.status == 429 {
+            seen = Some((i, a));
+            break;
+        }
+        assert_eq!(a.status, 200);
+    }
+    let (i, a) = seen.expect("a 429 once the minute's weight passes 6000");
+    assert!(i >= 24, "not before the limit: request {i}");
+    assert_eq!(a.json()["code"], -1003);
+    let retry: u64 = a.header("Retry-After").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry));
+    let used: u32 = a.header("X-MBX-USED-WEIGHT-1M").unwrap().parse().unwrap();
+    assert!(used > 6000);
+    assert_eq!(sim.stats().http_429, 1);
+    sim.shutdown();
+}
