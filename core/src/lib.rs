@@ -12,6 +12,8 @@
 //! - [`feed`]: the market-data WebSocket client (mio, tungstenite, rustls).
 //! - [`rest`]: the `rest` side thread (ureq).
 //! - [`report`]: JSON / Markdown / SVG reports and latency histograms.
+//! - [`sim`]: a local simulated Binance spot exchange (WS streams, REST,
+//!   fault injection) that the exchange-facing code is tested against.
 //! - [`alloc_count`]: the counting allocator behind `allocations_per_event`.
 //! - [`cli`]: the clap subcommands of the `kairos` binary.
 

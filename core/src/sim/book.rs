@@ -11,6 +11,9 @@ use std::fmt::Write as _;
 pub const DEPTH_LIMIT_DEFAULT: usize = 100;
 /// Most levels per side in a REST depth answer (a larger `limit` is cut to it).
 pub const DEPTH_LIMIT_MAX: usize = 5000;
+/// Most diffs kept while a book waits for its snapshot record (older ones are
+/// forgotten: a snapshot that far behind the stream could not use them).
+pub const MAX_PENDING_DIFFS: usize = 100_000;
 
 /// Why a diff or snapshot could not be applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,7 +49,8 @@ struct SnapshotBody {
 pub enum Applied {
     /// The diff changed the book; `lastUpdateId` is now its `u`.
     Applied,
-    /// The book has no start state yet (waiting for a snapshot record).
+    /// The book has no start state yet (waiting for a snapshot record); the
+    /// diff is kept and applied after the snapshot if it is newer.
     NotReady,
     /// `u` is not above the book's `lastUpdateId` (older than the snapshot).
     Stale,
@@ -59,6 +63,8 @@ pub struct SimBook {
     asks: BTreeMap<Price, Qty>,
     last_update_id: u64,
     ready: bool,
+    /// Diffs (body, offset) seen while not ready, in order.
+    pending: Vec<(Vec<u8>, u64)>,
 }
 
 fn parse_levels(levels: &[(String, String)]) -> Result<Vec<(Price, Qty)>, BookError> {
@@ -113,8 +119,12 @@ impl SimBook {
         (self.bids.len(), self.asks.len())
     }
 
-    /// Replaces the book with a REST snapshot body, its `lastUpdateId` plus `offset`.
-    pub fn apply_snapshot(&mut self, body: &[u8], offset: u64) -> Result<(), BookError> {
+    /// Replaces the book with a REST snapshot body, its `lastUpdateId` plus
+    /// `offset`, then applies the diffs that came before it in the source but
+    /// are newer than it, as a client syncing from this snapshot would (a
+    /// recorder's snapshot usually lands in the middle of the diff stream).
+    /// Returns how many of those diffs were applied.
+    pub fn apply_snapshot(&mut self, body: &[u8], offset: u64) -> Result<usize, BookError> {
         let s: SnapshotBody =
             serde_json::from_slice(body).map_err(|e| BookError::Json(e.to_string()))?;
         let bids = parse_levels(&s.bids)?;
@@ -125,7 +135,13 @@ impl SimBook {
         set_levels(&mut self.asks, asks);
         self.last_update_id = s.last_update_id.saturating_add(offset);
         self.ready = true;
-        Ok(())
+        let mut applied = 0;
+        for (diff, off) in std::mem::take(&mut self.pending) {
+            if self.apply_diff(&diff, off)? == Applied::Applied {
+                applied += 1;
+            }
+        }
+        Ok(applied)
     }
 
     /// Applies a depthUpdate body whose ids are shifted by `offset`.
@@ -137,6 +153,10 @@ impl SimBook {
         let d: DiffBody =
             serde_json::from_slice(body).map_err(|e| BookError::Json(e.to_string()))?;
         if !self.ready {
+            if self.pending.len() >= MAX_PENDING_DIFFS {
+                self.pending.remove(0);
+            }
+            self.pending.push((body.to_vec(), offset));
             return Ok(Applied::NotReady);
         }
         let last = d.last.saturating_add(offset);
@@ -186,16 +206,21 @@ mod tests {
     fn snapshot_then_diffs() {
         let mut b = SimBook::waiting();
         let diff = br#"{"e":"depthUpdate","U":11,"u":12,"b":[["1.5","2"]],"a":[]}"#;
-        assert_eq!(b.apply_diff(diff, 0), Ok(Applied::NotReady));
-        b.apply_snapshot(
-            br#"{"lastUpdateId":10,"bids":[["1.00","1.0"],["0.90","3"]],"asks":[["2.0","4"]]}"#,
-            0,
-        )
-        .unwrap();
-        assert!(b.is_ready());
         let stale = br#"{"U":9,"u":10,"b":[["1.00","0"]],"a":[]}"#;
+        assert_eq!(b.apply_diff(stale, 0), Ok(Applied::NotReady));
+        assert_eq!(b.apply_diff(diff, 0), Ok(Applied::NotReady));
+        // The snapshot lands after both in the source: the newer one is applied.
+        let n = b
+            .apply_snapshot(
+                br#"{"lastUpdateId":10,"bids":[["1.00","1.0"],["0.90","3"]],"asks":[["2.0","4"]]}"#,
+                0,
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+        assert!(b.is_ready());
+        assert_eq!(b.last_update_id(), 12);
         assert_eq!(b.apply_diff(stale, 0), Ok(Applied::Stale));
-        assert_eq!(b.apply_diff(diff, 0), Ok(Applied::Applied));
+        assert_eq!(b.apply_diff(diff, 0), Ok(Applied::Stale));
         let del = br#"{"U":13,"u":13,"b":[["0.9","0.00000000"]],"a":[["2.5","1"]]}"#;
         assert_eq!(b.apply_diff(del, 0), Ok(Applied::Applied));
         assert_eq!(b.last_update_id(), 13);

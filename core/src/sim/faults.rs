@@ -104,7 +104,7 @@ impl<T: Clone> ConnFaults<T> {
         }
     }
 
-    /// Market messages passed to [`ConnFaults::message`] so far.
+    /// Market messages that went out (or were cut short) so far.
     pub fn messages(&self) -> u64 {
         self.messages
     }

@@ -75,9 +75,17 @@ pub(crate) fn run(shared: &Arc<Shared>) {
                     let off = offsets.get(sym).copied().unwrap_or(0);
                     let mut m = lock(&shared.market);
                     if let Some(book) = m.books.get_mut(sym) {
-                        if let Err(e) = book.apply_snapshot(rec.payload, off) {
-                            eprintln!("sim: source snapshot for {sym} skipped: {e}");
-                            bump(&shared.stats.source_skipped);
+                        match book.apply_snapshot(rec.payload, off) {
+                            Ok(n) => {
+                                shared
+                                    .stats
+                                    .diffs_applied
+                                    .fetch_add(n as u64, Ordering::Relaxed);
+                            }
+                            Err(e) => {
+                                eprintln!("sim: source snapshot for {sym} skipped: {e}");
+                                bump(&shared.stats.source_skipped);
+                            }
                         }
                     }
                     shared.market_cv.notify_all();

@@ -47,6 +47,10 @@ pub const DEFAULT_PONG_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default longest life of a connection (Binance: 24 h).
 pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
+/// How long [`Sim::shutdown`] lets connections close by themselves before
+/// closing their sockets under them.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
+
 /// How the sim is set up.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
@@ -301,6 +305,8 @@ pub struct Sim {
     ws_addr: SocketAddr,
     rest_addr: SocketAddr,
     cert_path: Option<PathBuf>,
+    /// Whether the certificate is a temp file of ours (removed at shutdown).
+    cert_is_temp: bool,
     threads: Vec<JoinHandle<()>>,
 }
 
@@ -354,6 +360,7 @@ impl Sim {
         } else {
             (None, None)
         };
+        let cert_is_temp = cfg.tls && cfg.cert_out.is_none();
         let scheme = if cfg.tls { "wss" } else { "ws" };
         let ws_url = format!("{scheme}://{ws_addr}");
         let rest_url = format!("http://{rest_addr}");
@@ -407,6 +414,7 @@ impl Sim {
             ws_addr,
             rest_addr,
             cert_path,
+            cert_is_temp,
             threads,
         })
     }
@@ -436,7 +444,8 @@ impl Sim {
         self.shared.stats.snapshot()
     }
 
-    /// Stops every thread and closes every socket; returns when all have ended.
+    /// Stops every thread and closes every socket (and removes a temporary
+    /// certificate file); returns when all have ended.
     pub fn shutdown(self) {
         self.shared.stop.store(true, Ordering::Release);
         {
@@ -446,11 +455,23 @@ impl Sim {
         for c in lock(&self.shared.conns).iter() {
             c.close_queue();
         }
+        // Connections close themselves within a poll interval; one stuck
+        // writing to a client that stopped reading has its socket closed.
+        let deadline = std::time::Instant::now() + SHUTDOWN_GRACE;
+        while !lock(&self.shared.conns).is_empty() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        for c in lock(&self.shared.conns).iter() {
+            c.kill_socket();
+        }
         // Wake the blocking accept() calls.
         let _ = TcpStream::connect_timeout(&self.ws_addr, Duration::from_secs(1));
         let _ = TcpStream::connect_timeout(&self.rest_addr, Duration::from_secs(1));
         for t in self.threads {
             let _ = t.join();
+        }
+        if let (true, Some(p)) = (self.cert_is_temp, &self.cert_path) {
+            let _ = std::fs::remove_file(p);
         }
     }
 }

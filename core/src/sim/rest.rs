@@ -349,6 +349,7 @@ fn route(shared: &Shared, req: &HttpRequest) -> HttpResponse {
 
 fn answer(shared: &Shared, req: &HttpRequest, used: u32) -> HttpResponse {
     if used > REQUEST_WEIGHT_LIMIT_PER_MINUTE {
+        bump(&shared.stats.http_429);
         let mut r = HttpResponse::error(429, -1003, &format!(
             "Too much request weight used; current limit is {REQUEST_WEIGHT_LIMIT_PER_MINUTE} request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API."
         ));

@@ -71,6 +71,9 @@ pub(crate) struct ConnHandle {
     subs: Mutex<Vec<Sub>>,
     out: Mutex<OutQueue>,
     out_cv: Condvar,
+    /// A handle on the socket, to unblock a write stuck on a client that
+    /// stopped reading when the sim shuts down.
+    sock: Mutex<Option<TcpStream>>,
 }
 
 impl ConnHandle {
@@ -80,6 +83,14 @@ impl ConnHandle {
             subs: Mutex::new(Vec::new()),
             out: Mutex::new(OutQueue::default()),
             out_cv: Condvar::new(),
+            sock: Mutex::new(None),
+        }
+    }
+
+    /// Closes the socket under the connection's thread (shutdown only).
+    pub(crate) fn kill_socket(&self) {
+        if let Some(s) = lock(&self.sock).as_ref() {
+            let _ = s.shutdown(Shutdown::Both);
         }
     }
 
@@ -499,12 +510,15 @@ fn serve(shared: &Arc<Shared>, tcp: TcpStream, tls: Option<Arc<ServerConfig>>) {
     };
     let id = shared.next_conn_id.fetch_add(1, Ordering::Relaxed);
     let handle = Arc::new(ConnHandle::new(id));
+    *lock(&handle.sock) = ws.get_ref().tcp().try_clone().ok();
+    // Within the limit: parse_path checked the count.
+    let _ = handle.subscribe(&path.streams);
+    // Registered before the clock starts, so that no frame of the first
+    // subscriber's streams goes out before it can receive it.
+    lock(&shared.conns).push(Arc::clone(&handle));
     if !path.streams.is_empty() {
-        // Within the limit: parse_path checked the count.
-        let _ = handle.subscribe(&path.streams);
         shared.start_clock();
     }
-    lock(&shared.conns).push(Arc::clone(&handle));
     bump(&shared.stats.connections);
     let why = Conn {
         shared,
