@@ -561,10 +561,15 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
     pub fn run(&mut self) -> LiveOutcome {
         let started = Instant::now();
         if let Some(core) = self.cfg.pin_core {
-            self.pinned = core_affinity::set_for_current(core_affinity::CoreId { id: core });
+            // core_affinity aborts on an id beyond the CPU set's size, so
+            // only ids this process may run on are tried.
+            let allowed = core_affinity::get_core_ids().unwrap_or_default();
+            self.pinned = allowed.iter().any(|c| c.id == core)
+                && core_affinity::set_for_current(core_affinity::CoreId { id: core });
             if !self.pinned {
+                let ids: Vec<usize> = allowed.iter().map(|c| c.id).collect();
                 eprintln!(
-                    "kairos: pinning the hot thread to core {core} was not allowed (no such core, or the affinity mask forbids it); running unpinned"
+                    "kairos: cannot pin the hot thread to core {core} (this process may run on cores {ids:?}); running unpinned"
                 );
             }
         }

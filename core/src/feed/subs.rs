@@ -295,6 +295,10 @@ mod tests {
         }
         assert!(sent <= 2 * OWN_MESSAGES_PER_S + 1, "{sent}");
         assert!(sent >= 2 * OWN_MESSAGES_PER_S - 1, "{sent}");
-        assert!(b.wait(t0 + Duration::from_millis(2000)) > Duration::ZERO);
+        // Right after a message, the next one must wait about 1/rate.
+        let t1 = t0 + Duration::from_secs(10);
+        assert!(b.try_take(t1));
+        let w = b.wait(t1);
+        assert!(w > Duration::from_millis(200) && w <= Duration::from_millis(250), "{w:?}");
     }
 }
