@@ -299,6 +299,9 @@ mod tests {
         let t1 = t0 + Duration::from_secs(10);
         assert!(b.try_take(t1));
         let w = b.wait(t1);
-        assert!(w > Duration::from_millis(200) && w <= Duration::from_millis(250), "{w:?}");
+        assert!(
+            w > Duration::from_millis(200) && w <= Duration::from_millis(250),
+            "{w:?}"
+        );
     }
 }
