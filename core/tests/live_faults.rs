@@ -351,19 +351,24 @@ fn a_418_ban_holds_every_rest_request_until_it_ends() {
 
 #[test]
 fn planned_rotation_replaces_the_connection_without_a_loss() {
-    let r = run(
-        Faults::default(),
-        true,
-        20.0,
-        |c| c.rotate_after = Duration::from_millis(700),
-        |s, _| s.events.load(Ordering::Relaxed) > 8000,
-        Duration::from_secs(30),
-    );
-    r.invariants();
-    let c = &r.out.counters;
-    assert!(c.rotations >= 2, "{c:?}");
-    assert_eq!(c.reconnects, 0, "{c:?}");
-    assert_eq!(c.downs.iter().sum::<u64>(), 0, "{c:?}");
+    for by_message in [false, true] {
+        let r = run(
+            Faults::default(),
+            true,
+            20.0,
+            |c| {
+                c.rotate_after = Duration::from_millis(700);
+                c.subscribe_by_message = by_message;
+            },
+            |s, _| s.events.load(Ordering::Relaxed) > 8000 && live_again(s),
+            Duration::from_secs(30),
+        );
+        r.invariants();
+        let c = &r.out.counters;
+        assert!(c.rotations >= 2, "{c:?}");
+        assert_eq!(c.reconnects, 0, "{c:?}");
+        assert_eq!(c.downs.iter().sum::<u64>(), 0, "{c:?}");
+    }
 }
 
 #[test]

@@ -336,6 +336,9 @@ pub struct LiveOutcome {
 
 struct Link {
     target: Target,
+    /// The replacement connection's target: always the combined-stream URL,
+    /// so that it is subscribed as soon as it opens.
+    rotate_target: Target,
     streams: Vec<String>,
     conn: Option<(WsConn, u16)>,
     next: Option<(WsConn, u16)>,
@@ -386,6 +389,7 @@ pub struct LiveDriver<D: Decide, S: Sink> {
     frame_to_decision: StageHistogram,
     wake_to_decision: StageHistogram,
     next_conn_id: u16,
+    next_method_id: u64,
     stop: Arc<AtomicBool>,
     state: FeedState,
     pinned: bool,
@@ -452,8 +456,13 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 tls: tls.clone(),
                 max_message_bytes: cfg.max_message_bytes,
             };
+            let rotate_target = Target {
+                url: ws.with_path(&subs::combined_path(&group)).ws_url(),
+                ..target.clone()
+            };
             links.push(Link {
                 target,
+                rotate_target,
                 streams: group,
                 conn: None,
                 next: None,
@@ -522,6 +531,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             frame_to_decision: ms_hist("frame_to_decision"),
             wake_to_decision: ms_hist("wake_to_decision"),
             next_conn_id: 0,
+            next_method_id: 0,
             stop: Arc::new(AtomicBool::new(false)),
             state: FeedState::Starting,
             pinned: false,
@@ -697,7 +707,12 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         let mut first_ns = 0u64;
         let mut last_ns = 0u64;
         let pings_before = conn.counters.pings;
-        let result = conn.drive(&link.target, &mut |bytes: &[u8]| {
+        let target = if is_next {
+            &link.rotate_target
+        } else {
+            &link.target
+        };
+        let result = conn.drive(target, &mut |bytes: &[u8]| {
             let recv_ns = wall_ns();
             if is_reply(bytes) {
                 match parse_reply(bytes) {
@@ -771,10 +786,10 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 if is_next {
                     if progress == Progress::Opened {
                         self.counters.connects += 1;
-                        self.send_subscriptions_initial(li, true, now);
                     }
-                    // The replacement takes over once it delivers data.
-                    if data > 0 && self.links[li].next_subscribed_ok() {
+                    // The replacement (subscribed through its URL) takes
+                    // over once it delivers data.
+                    if data > 0 {
                         self.promote(li, now);
                     }
                 }
@@ -815,13 +830,13 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         link.data_since_open = false;
         link.ping_outstanding = false;
         self.sink.link(wall_ns(), conn_id, true);
-        self.send_subscriptions_initial(li, false, now);
+        self.send_subscriptions_initial(li, now);
         if !self.cfg.subscribe_by_message {
             self.on_subscribed(li, now);
         }
     }
 
-    fn send_subscriptions_initial(&mut self, li: usize, _next: bool, now: Instant) {
+    fn send_subscriptions_initial(&mut self, li: usize, now: Instant) {
         let link = &mut self.links[li];
         link.subscribed = false;
         link.pending_acks.clear();
@@ -839,20 +854,12 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
     fn pump_subscriptions(&mut self, li: usize, now: Instant) {
         let id_base = (li as u64) << 32;
         let link = &mut self.links[li];
-        let target_is_next = link.next.as_ref().is_some_and(|(c, _)| c.is_open())
-            && !link
-                .conn
-                .as_ref()
-                .is_some_and(|(c, _)| c.is_open() && !link.subscribed);
         while !link.to_subscribe.is_empty() && link.budget.try_take(now) {
             let batch = link.to_subscribe.remove(0);
-            let id = id_base | (self.counters.acks + link.pending_acks.len() as u64 + 1);
+            self.next_method_id += 1;
+            let id = id_base | (self.next_method_id & 0xffff_ffff);
             let msg = subs::method_message(true, &batch, id);
-            let conn = if target_is_next {
-                link.next.as_mut()
-            } else {
-                link.conn.as_mut()
-            };
+            let conn = link.conn.as_mut();
             if let Some((c, _)) = conn {
                 if c.send_text(&msg).is_ok() {
                     link.pending_acks.push((id, now));
@@ -921,7 +928,10 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             }
             let link = &mut self.links[li];
             link.conn = link.next.take();
-            link.subscribed = !self.cfg.subscribe_by_message || link.pending_acks.is_empty();
+            // The replacement was subscribed through its URL.
+            link.subscribed = true;
+            link.pending_acks.clear();
+            link.to_subscribe.clear();
             link.opened_at = Some(now);
             link.last_data = now;
             self.counters.rotations += 1;
@@ -1251,12 +1261,6 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             }
             None => FeedState::Degraded,
         };
-    }
-}
-
-impl Link {
-    fn next_subscribed_ok(&self) -> bool {
-        self.pending_acks.is_empty() && self.to_subscribe.is_empty()
     }
 }
 
