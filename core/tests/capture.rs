@@ -913,3 +913,39 @@ fn convert_several_inputs_and_a_missing_one() {
     assert_eq!(scan.records_by_kind, [2 * 2999, 2, 1, 0, 0]);
     assert_eq!(scan.tail, None);
 }
+
+mod header_decoder {
+    use kairos_core::capture::format::{RecordHeader, BINCODE_CONFIG};
+    use proptest::prelude::*;
+
+    fn bincode_decode(b: &[u8]) -> Option<(RecordHeader, usize)> {
+        bincode::decode_from_slice::<RecordHeader, _>(b, BINCODE_CONFIG).ok()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        /// Any bytes: the hand decoder returns what bincode returns.
+        #[test]
+        fn hand_decoder_agrees_with_bincode_on_any_bytes(b in proptest::collection::vec(any::<u8>(), 0..40)) {
+            prop_assert_eq!(RecordHeader::decode_fast(&b), bincode_decode(&b));
+        }
+
+        /// Encoded headers, possibly cut short or with a byte changed.
+        #[test]
+        fn hand_decoder_agrees_with_bincode_on_encoded_headers(
+            d in any::<i64>(), conn in any::<u16>(), symbol in any::<u16>(), kind in any::<u8>(),
+            len in any::<u32>(), cut in 0usize..32, flip in any::<(usize, u8)>(), do_flip in any::<bool>(),
+        ) {
+            let h = RecordHeader { recv_delta_ns: d, conn, symbol, kind, payload_len: len };
+            let mut b = bincode::encode_to_vec(h, BINCODE_CONFIG).unwrap();
+            prop_assert_eq!(RecordHeader::decode_fast(&b), Some((h, b.len())));
+            if do_flip {
+                let i = flip.0 % b.len();
+                b[i] = flip.1;
+            }
+            b.truncate(b.len().min(cut.max(1)) + if cut > 20 { 8 } else { 0 });
+            prop_assert_eq!(RecordHeader::decode_fast(&b), bincode_decode(&b));
+        }
+    }
+}

@@ -502,9 +502,15 @@ impl<'a> Iterator for Records<'a> {
             }
         }
         let rest = &self.data[self.pos..self.chunk_end];
-        let (h, n): (RecordHeader, usize) = match bincode::decode_from_slice(rest, BINCODE_CONFIG) {
-            Ok(x) => x,
-            Err(e) => return self.bad_record(format!("record header: {e}")),
+        let (h, n) = match RecordHeader::decode_fast(rest) {
+            Some(x) => x,
+            // Rare: let bincode name the problem.
+            None => {
+                let e = bincode::decode_from_slice::<RecordHeader, _>(rest, BINCODE_CONFIG)
+                    .err()
+                    .map_or_else(|| "undecodable".to_string(), |e| e.to_string());
+                return self.bad_record(format!("record header: {e}"));
+            }
         };
         let Some(kind) = RecordKind::from_code(h.kind) else {
             return self.bad_record(format!("unknown record kind {}", h.kind));
