@@ -97,8 +97,9 @@ pub struct RecordArgs {
     /// Feed settings.
     #[command(flatten)]
     pub feed: FeedArgs,
-    /// Stop after this many seconds (default: run until killed; chunks are
-    /// flushed every 0.5 s, so a killed recording keeps all but the last).
+    /// Stop after this many seconds (default: until Ctrl-C or SIGTERM, which
+    /// finish the file and the report; chunks are flushed every 0.5 s, so
+    /// even a SIGKILLed recording keeps all but the last half second).
     #[arg(long)]
     pub duration: Option<f64>,
     /// The capture file to write.
@@ -134,6 +135,13 @@ pub fn run(args: &RecordArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Ctrl-C / SIGTERM stop the run cleanly: the file is finished and the
+    // report written.
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        if let Err(e) = signal_hook::flag::register(sig, driver.stop_flag()) {
+            eprintln!("kairos record: cannot handle signal {sig}: {e}");
+        }
+    }
     let out = driver.run();
     let sink = driver.into_sink();
     let (queued, dropped) = (sink.queued, sink.dropped);
