@@ -18,7 +18,7 @@ fi
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1 | tr -c 'A-Za-z0-9\n' '-' | tr -s '-' | sed 's/-$//')
 out="${1:-latency-reports/$(date -u +%F)_$(nproc)c-${cpu:-cpu}}"
 cargo build --release -q -p kairos-core
-kairos=target/release/kairos
+kairos="${CARGO_TARGET_DIR:-target}/release/kairos"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$kairos" convert --from hftbacktest "$a" "$b" --out "$work/btcusdt.kcap" > "$work/convert.txt" 2>&1
