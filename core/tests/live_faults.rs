@@ -395,3 +395,79 @@ fn subscribing_by_message_waits_for_the_acks() {
     assert!(r.sim.subscribe_requests >= 3, "{:?}", r.sim);
     assert!(!r.out.pinned);
 }
+
+/// Subscriptions change while the feed runs: a new symbol's depth stream is
+/// subscribed (SUBSCRIBE acked, book synced from a snapshot), then another
+/// symbol's depth stream is unsubscribed (its book goes stale and takes no
+/// further decision).
+#[test]
+fn streams_subscribed_and_unsubscribed_while_running() {
+    use kairos_core::drive::live::FeedCommand;
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/ticks/cryptofeed_BTC_ETH_DOT_20210404_first1200_with_rest.txt.gz");
+    let mut sc = SimConfig::new(SimSource::Capture {
+        path,
+        format: CaptureFormat::Cryptofeed,
+    });
+    sc.speed = 5.0;
+    sc.looped = true;
+    let sim = Sim::start(sc).unwrap();
+    let mut cfg = LiveConfig::new(sim.ws_url(), sim.rest_url(), &["BTCUSDT"], &["depth@100ms"]);
+    cfg.snapshot_limit = 100;
+    cfg.duration = Some(Duration::from_secs(40));
+    let status = Arc::new(LiveStatus::default());
+    let mut driver = LiveDriver::new(cfg, NoopDecide, NoSink)
+        .unwrap()
+        .with_status(status.clone());
+    let mut commands = driver.commands();
+    let stop = driver.stop_flag();
+    let steps = std::thread::spawn(move || {
+        let wait_live = |what: &str| {
+            let t0 = Instant::now();
+            while !live_again(&status) {
+                assert!(t0.elapsed() < Duration::from_secs(30), "never live: {what}");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        };
+        wait_live("BTCUSDT");
+        assert!(commands.send(FeedCommand::new(true, "ethusdt", "depth@100ms").unwrap()));
+        // ETH's book must sync too before the feed is `connected` again.
+        std::thread::sleep(Duration::from_millis(300));
+        wait_live("ETHUSDT");
+        let events = status.events.load(Ordering::Relaxed);
+        assert!(commands.send(FeedCommand::new(false, "BTCUSDT", "depth@100ms").unwrap()));
+        // A second unsubscribe of the same stream is refused.
+        assert!(commands.send(FeedCommand::new(false, "BTCUSDT", "depth@100ms").unwrap()));
+        let t0 = Instant::now();
+        while status.events.load(Ordering::Relaxed) < events + 300
+            && t0.elapsed() < Duration::from_secs(20)
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        stop.store(true, Ordering::Relaxed);
+    });
+    let out = driver.run();
+    sim.shutdown();
+    steps.join().unwrap();
+    let c = &out.counters;
+    assert_eq!((c.commands, c.commands_refused), (2, 1), "{c:?}");
+    assert!(c.acks >= 2 && c.ack_errors == 0, "{c:?}");
+    let btc = out
+        .symbols
+        .iter()
+        .find(|s| s.symbol.as_str() == "BTCUSDT")
+        .unwrap();
+    let eth = out
+        .symbols
+        .iter()
+        .find(|s| s.symbol.as_str() == "ETHUSDT")
+        .unwrap();
+    assert!(
+        eth.ever_synced && eth.live && eth.book.applied > 10,
+        "{eth:?}"
+    );
+    assert!(btc.ever_synced && !btc.live, "{btc:?}");
+    assert_eq!(out.engine.stale_decisions, 0);
+    assert_eq!(FeedCommand::new(true, "BTC-USDT", "depth"), None);
+    assert_eq!(FeedCommand::new(true, "BTCUSDT", "kline"), None);
+}

@@ -166,6 +166,80 @@ pub trait Sink {
 pub struct NoSink;
 impl Sink for NoSink {}
 
+/// Longest stream name a command carries, bytes (`<symbol>@depth@1000ms`).
+pub const MAX_STREAM_NAME: usize = 48;
+/// Commands queued for the hot thread at most.
+pub const COMMAND_QUEUE_LEN: usize = 256;
+
+/// A change of subscriptions while running, from another thread (the
+/// control thread) through [`FeedCommands`]. Fixed-size, so the queue never
+/// allocates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedCommand {
+    /// `true` to subscribe, `false` to unsubscribe.
+    pub subscribe: bool,
+    /// The symbol (upper-case).
+    pub symbol: Symbol,
+    kind: [u8; MAX_STREAM_NAME],
+    kind_len: u8,
+}
+
+impl FeedCommand {
+    /// A command for `<symbol>@<kind>` (`kind` one of
+    /// [`crate::feed::subs::STREAM_KINDS`]); `None` when either is invalid.
+    pub fn new(subscribe: bool, symbol: &str, kind: &str) -> Option<FeedCommand> {
+        if !crate::feed::subs::STREAM_KINDS.contains(&kind) || kind.len() > MAX_STREAM_NAME {
+            return None;
+        }
+        let up = symbol.trim().to_ascii_uppercase();
+        if up.is_empty() || !up.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return None;
+        }
+        let symbol = Symbol::new(up.as_bytes())?;
+        let mut k = [0u8; MAX_STREAM_NAME];
+        k[..kind.len()].copy_from_slice(kind.as_bytes());
+        Some(FeedCommand {
+            subscribe,
+            symbol,
+            kind: k,
+            kind_len: kind.len() as u8,
+        })
+    }
+
+    /// The stream kind.
+    pub fn kind(&self) -> &str {
+        std::str::from_utf8(&self.kind[..usize::from(self.kind_len)]).unwrap_or("")
+    }
+
+    /// The stream name, `<symbol lower-case>@<kind>`.
+    pub fn stream(&self) -> String {
+        format!(
+            "{}@{}",
+            self.symbol.as_str().to_ascii_lowercase(),
+            self.kind()
+        )
+    }
+}
+
+/// The sending end of the command queue (a lock-free SPSC ring).
+pub struct FeedCommands {
+    tx: ringbuf::HeapProd<FeedCommand>,
+    waker: Arc<Waker>,
+}
+
+impl FeedCommands {
+    /// Queues a command and wakes the hot thread; `false` when the queue is
+    /// full.
+    pub fn send(&mut self, c: FeedCommand) -> bool {
+        use ringbuf::traits::Producer;
+        let ok = self.tx.try_push(c).is_ok();
+        if ok {
+            let _ = self.waker.wake();
+        }
+        ok
+    }
+}
+
 /// The feed's state as the operator sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FeedState {
@@ -275,6 +349,11 @@ pub struct LiveCounters {
     pub failed_attempts: u64,
     /// Planned rotations (replacement took over without a loss).
     pub rotations: u64,
+    /// Subscription commands carried out.
+    pub commands: u64,
+    /// Commands refused (unknown symbol when the engine is full, a full
+    /// connection, a stream already in the requested state).
+    pub commands_refused: u64,
     /// Method replies received (`SUBSCRIBE` acks).
     pub acks: u64,
     /// Method replies that were errors.
@@ -370,6 +449,9 @@ struct SnapState {
     failures: u32,
     /// When the book went stale (for the resync time).
     stale_since: Option<Instant>,
+    /// Since when a snapshot is wanted (the fallback delay counts from
+    /// here or from the link's opening, whichever is later).
+    wanted_since: Instant,
 }
 
 /// The live driver.
@@ -394,6 +476,10 @@ pub struct LiveDriver<D: Decide, S: Sink> {
     state: FeedState,
     pinned: bool,
     status: Option<Arc<LiveStatus>>,
+    waker: Arc<Waker>,
+    commands: Option<ringbuf::HeapCons<FeedCommand>>,
+    /// Method messages to send on a link: (link, subscribe?, stream).
+    method_queue: Vec<(usize, bool, String)>,
 }
 
 /// Counters another thread may read while the driver runs (atomics, updated
@@ -439,7 +525,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         let addr = ws.resolve()?[0];
         let poll = Poll::new()?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
-        let rest = RestClient::start(&rest_ep.http_url(), waker, root_pem)?;
+        let rest = RestClient::start(&rest_ep.http_url(), waker.clone(), root_pem)?;
         let mut engine = Engine::new(decide, cfg.book);
         let now = Instant::now();
         let mut links = vec![];
@@ -506,6 +592,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 not_before: now,
                 failures: 0,
                 stale_since: Some(now),
+                wanted_since: now,
             });
         }
         let ms_hist = |name| {
@@ -536,7 +623,141 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             state: FeedState::Starting,
             pinned: false,
             status: None,
+            waker,
+            commands: None,
+            method_queue: Vec::with_capacity(COMMAND_QUEUE_LEN),
         })
+    }
+
+    /// The queue through which another thread subscribes and unsubscribes
+    /// streams while the driver runs (one sender; a second call replaces it).
+    pub fn commands(&mut self) -> FeedCommands {
+        use ringbuf::traits::Split;
+        let (tx, rx) = ringbuf::HeapRb::<FeedCommand>::new(COMMAND_QUEUE_LEN).split();
+        self.commands = Some(rx);
+        FeedCommands {
+            tx,
+            waker: self.waker.clone(),
+        }
+    }
+
+    /// Carries out queued subscription commands.
+    fn on_commands(&mut self, now: Instant) {
+        use ringbuf::traits::Consumer;
+        while let Some(cmd) = self.commands.as_mut().and_then(|c| c.try_pop()) {
+            self.on_command(cmd, now);
+        }
+        // Send what the message budgets allow.
+        let mut i = 0;
+        while i < self.method_queue.len() {
+            let (li, sub, _) = &self.method_queue[i];
+            let (li, sub) = (*li, *sub);
+            let link = &mut self.links[li];
+            let open = link.conn.as_ref().is_some_and(|(c, _)| c.is_open());
+            if !open {
+                // Not connected: the reconnect subscribes from the stream list.
+                self.method_queue.remove(i);
+                continue;
+            }
+            if !link.budget.try_take(now) {
+                i += 1;
+                continue;
+            }
+            let (_, _, stream) = self.method_queue.remove(i);
+            self.next_method_id += 1;
+            let id = ((li as u64) << 32) | (self.next_method_id & 0xffff_ffff);
+            let msg = subs::method_message(sub, std::slice::from_ref(&stream), id);
+            let link = &mut self.links[li];
+            if let Some((c, _)) = link.conn.as_mut() {
+                if c.send_text(&msg).is_ok() {
+                    link.pending_acks.push((id, now));
+                }
+            }
+        }
+    }
+
+    fn on_command(&mut self, cmd: FeedCommand, now: Instant) {
+        let stream = cmd.stream();
+        let lower = cmd.symbol.as_str().to_ascii_lowercase();
+        let has = self
+            .links
+            .iter()
+            .position(|l| l.streams.iter().any(|s| *s == stream));
+        let li = if cmd.subscribe {
+            if has.is_some() {
+                self.counters.commands_refused += 1;
+                return;
+            }
+            // The symbol's link, else the first with room.
+            let li = self
+                .links
+                .iter()
+                .position(|l| {
+                    l.streams
+                        .iter()
+                        .any(|s| s.split('@').next() == Some(&lower))
+                })
+                .or_else(|| {
+                    self.links
+                        .iter()
+                        .position(|l| l.streams.len() < feed::MAX_STREAMS_PER_CONNECTION)
+                });
+            let Some(li) = li else {
+                self.counters.commands_refused += 1;
+                return;
+            };
+            if !self.snaps.iter().any(|s| s.symbol == cmd.symbol) {
+                if !self.engine.add_symbol(cmd.symbol) {
+                    self.counters.commands_refused += 1;
+                    return;
+                }
+                self.snaps.push(SnapState {
+                    symbol: cmd.symbol,
+                    link: li,
+                    wanted: false,
+                    in_flight: false,
+                    not_before: now,
+                    failures: 0,
+                    stale_since: Some(now),
+                    wanted_since: now,
+                });
+            }
+            self.links[li].streams.push(stream.clone());
+            if cmd.kind().starts_with("depth") {
+                if let Some(s) = self.snaps.iter_mut().find(|s| s.symbol == cmd.symbol) {
+                    s.wanted = true;
+                    s.wanted_since = now;
+                    s.link = li;
+                }
+            }
+            li
+        } else {
+            let Some(li) = has else {
+                self.counters.commands_refused += 1;
+                return;
+            };
+            self.links[li].streams.retain(|s| *s != stream);
+            if cmd.kind().starts_with("depth") {
+                // No more diffs: the book must not be trusted any longer.
+                self.engine.mark_stale(&cmd.symbol);
+                if let Some(s) = self.snaps.iter_mut().find(|s| s.symbol == cmd.symbol) {
+                    s.wanted = false;
+                }
+            }
+            li
+        };
+        self.counters.commands += 1;
+        // Reconnects and rotations subscribe the new set.
+        let link = &mut self.links[li];
+        let path = subs::combined_path(&link.streams);
+        let base = Endpoint::parse(&link.rotate_target.url)
+            .map(|e| e.with_path(&path).ws_url())
+            .unwrap_or_default();
+        link.rotate_target.url = base.clone();
+        if !self.cfg.subscribe_by_message {
+            link.target.url = base;
+        }
+        self.method_queue.push((li, cmd.subscribe, stream));
     }
 
     /// A flag that stops the run when set (from another thread or a signal
@@ -612,6 +833,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 self.on_ready(token, woke);
             }
             self.rest_replies(Instant::now());
+            self.on_commands(Instant::now());
             self.publish();
         }
         for l in &mut self.links {
@@ -995,6 +1217,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                     if let Some(s) = self.snaps.iter_mut().find(|s| s.symbol == symbol) {
                         if !s.wanted {
                             s.wanted = true;
+                            s.wanted_since = now;
                             s.not_before = s.not_before.max(now);
                         }
                         if s.stale_since.is_none() {
@@ -1121,9 +1344,9 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 .engine
                 .book_state(&s.symbol)
                 .map_or(0, |(_, buffered)| buffered);
-            let since = link
-                .opened_at
-                .map_or(Duration::ZERO, |o| now.duration_since(o));
+            let since = link.opened_at.map_or(Duration::ZERO, |o| {
+                now.duration_since(o.max(s.wanted_since))
+            });
             if buffered == 0 && since < SNAPSHOT_FALLBACK_DELAY {
                 continue;
             }

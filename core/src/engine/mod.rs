@@ -404,6 +404,19 @@ impl<D: Decide> Engine<D> {
         Some((b.state(), b.buffered_len()))
     }
 
+    /// The driver stopped receiving `symbol`'s diffs (unsubscribed): its book
+    /// goes stale and takes no decision until a snapshot resyncs it. `false`
+    /// for an unknown symbol.
+    pub fn mark_stale(&mut self, symbol: &Symbol) -> bool {
+        match self.keys.iter().position(|s| s == symbol) {
+            Some(i) => {
+                self.slots[i].book.on_disconnect();
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Whether every tracked book is live (synced).
     pub fn all_live(&self) -> bool {
         self.slots.iter().all(|s| s.is_live())
