@@ -679,10 +679,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
     fn on_command(&mut self, cmd: FeedCommand, now: Instant) {
         let stream = cmd.stream();
         let lower = cmd.symbol.as_str().to_ascii_lowercase();
-        let has = self
-            .links
-            .iter()
-            .position(|l| l.streams.iter().any(|s| *s == stream));
+        let has = self.links.iter().position(|l| l.streams.contains(&stream));
         let li = if cmd.subscribe {
             if has.is_some() {
                 self.counters.commands_refused += 1;
