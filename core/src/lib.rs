@@ -21,6 +21,7 @@
 #![warn(missing_docs)]
 
 pub mod alloc_count;
+pub mod auth;
 pub mod binance;
 pub mod book;
 pub mod capture;
