@@ -30,6 +30,7 @@ pub mod drive;
 pub mod engine;
 pub mod feed;
 pub mod num;
+pub mod portfolio;
 pub mod report;
 pub mod rest;
 pub mod sim;
