@@ -10,6 +10,8 @@
 //! - [`engine`]: the sans-I/O engine (events in, actions out).
 //! - [`drive`]: the drivers that feed it (replay, live).
 //! - [`feed`]: the market-data WebSocket client (mio, tungstenite, rustls).
+//! - [`limiter`]: request-weight / order-count / raw-request admission.
+//! - [`orders`]: the order state machine, order table and client order ids.
 //! - [`rest`]: the `rest` side thread (ureq).
 //! - [`report`]: JSON / Markdown / SVG reports and latency histograms.
 //! - [`sim`]: a local simulated Binance spot exchange (WS streams, REST,
@@ -29,8 +31,10 @@ pub mod cli;
 pub mod drive;
 pub mod engine;
 pub mod feed;
+pub mod limiter;
 pub mod num;
 pub mod portfolio;
+pub mod orders;
 pub mod report;
 pub mod rest;
 pub mod sim;
