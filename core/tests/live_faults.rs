@@ -471,3 +471,28 @@ fn streams_subscribed_and_unsubscribed_while_running() {
     assert_eq!(FeedCommand::new(true, "BTC-USDT", "depth"), None);
     assert_eq!(FeedCommand::new(true, "BTCUSDT", "kline"), None);
 }
+
+/// Gaps every few diffs ask for far more snapshots than Binance's weight
+/// limit allows (1000 levels weigh 50; 6000 per minute): the limiter holds
+/// them back and the server never has to answer 429.
+#[test]
+fn a_snapshot_storm_stays_under_the_weight_limit() {
+    let r = run(
+        Faults {
+            drop_diff_every: Some(3),
+            ..Faults::default()
+        },
+        false,
+        20.0,
+        |c| c.snapshot_limit = 1000,
+        |s, _| s.events.load(Ordering::Relaxed) > 12_000,
+        Duration::from_secs(30),
+    );
+    let c = &r.out.counters;
+    assert!(c.limiter_held > 0, "{c:?}");
+    assert_eq!((c.http_429, r.sim.http_429), (0, 0), "{c:?} {:?}", r.sim);
+    // Market data may use 80 % of 6000 per minute: at most 96 + 96 snapshots
+    // over two wall-clock minutes.
+    assert!(r.sim.snapshots_served <= 192, "{:?}", r.sim);
+    assert_eq!(r.out.engine.stale_decisions, 0);
+}

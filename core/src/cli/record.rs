@@ -264,6 +264,7 @@ pub fn live_report_json(out: &LiveOutcome, command: &str) -> Value {
             "http_418": c.http_418,
             "errors": c.rest_errors,
             "refused": c.rest_refused,
+            "held_by_limiter": c.limiter_held,
         },
         "http_429": c.http_429,
         "http_418": c.http_418,

@@ -25,6 +25,8 @@ use crate::feed::conn::{ConnError, Progress, Target, WsConn};
 use crate::feed::subs::{self, is_reply, parse_reply, Reply, SendBudget};
 use crate::feed::url::Endpoint;
 use crate::feed::{self, ACK_TIMEOUT};
+use crate::limiter::weights::Endpoint as LimitedEndpoint;
+use crate::limiter::Limiter;
 use crate::report::latency::StageHistogram;
 use crate::rest::{RestClient, RestReply, RestRequest};
 use mio::{Events, Poll, Token, Waker};
@@ -374,6 +376,9 @@ pub struct LiveCounters {
     pub rest_errors: u64,
     /// Requests the `rest` ring refused (full).
     pub rest_refused: u64,
+    /// Snapshot requests the rate limiter held back (each retried when the
+    /// window frees).
+    pub limiter_held: u64,
     /// Connection errors that were malformed input (bad frames, oversized).
     pub malformed_frames: u64,
     /// Events after the warm-up ([`ALLOC_WARMUP_EVENTS`]) in reads that
@@ -464,6 +469,7 @@ pub struct LiveDriver<D: Decide, S: Sink> {
     snaps: Vec<SnapState>,
     rest: RestClient,
     rest_hold_until: Option<Instant>,
+    limiter: Limiter,
     actions: Actions,
     counters: LiveCounters,
     data_gap_ms: StageHistogram,
@@ -611,6 +617,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             snaps,
             rest,
             rest_hold_until: None,
+            limiter: Limiter::with_default_limits(),
             actions: Actions::new(),
             counters: LiveCounters::default(),
             data_gap_ms: ms_hist("data_gap_ms"),
@@ -1351,6 +1358,20 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 symbol: s.symbol,
                 limit: self.cfg.snapshot_limit,
             };
+            // Never more than the server allows: held until the window frees.
+            let wall = wall_ns();
+            let limited = LimitedEndpoint::Depth {
+                limit: self.cfg.snapshot_limit,
+            }
+            .request();
+            if let Err(refusal) = self.limiter.admit(&limited, wall) {
+                self.counters.limiter_held += 1;
+                let wait = refusal.retry_at_ns().map_or(SNAPSHOT_RETRY_CAP, |t| {
+                    Duration::from_nanos(t.saturating_sub(wall))
+                });
+                self.snaps[i].not_before = now + wait.max(Duration::from_millis(1));
+                continue;
+            }
             if self.rest.ask(req, now) {
                 self.counters.snapshot_requests += 1;
                 let s = &mut self.snaps[i];
@@ -1380,6 +1401,25 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 .map_or(SNAPSHOT_RETRY_CAP, |d| d.min(SNAPSHOT_RETRY_CAP));
             s.not_before = at.max(now + backoff);
         };
+        if let Ok(ans) = &reply.result {
+            let wall = wall_ns();
+            for (name, value) in &ans.limit_headers {
+                // A malformed header is the server's problem; it is ignored.
+                let _ = self.limiter.observe_header(name, value, wall);
+            }
+            if ans.status == 429 || ans.status == 418 {
+                let code = serde_json::from_slice::<serde_json::Value>(&ans.body)
+                    .ok()
+                    .and_then(|v| v.get("code").and_then(|c| c.as_i64()))
+                    .and_then(|c| i32::try_from(c).ok());
+                self.limiter.on_http_status(
+                    ans.status,
+                    code,
+                    ans.retry_after.map(|d| d.as_secs()),
+                    wall,
+                );
+            }
+        }
         match reply.result {
             Ok(ans) if ans.status == 200 => {
                 self.counters.snapshots += 1;

@@ -21,6 +21,8 @@ pub const REST_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest response body accepted, bytes (a 5000-level snapshot is
 /// about 250 KB).
 pub const MAX_BODY_BYTES: u64 = 8 << 20;
+/// Rate-limit headers kept from one response at most.
+pub const MAX_LIMIT_HEADERS: usize = 16;
 /// The side thread checks for work at least this often even without an
 /// unpark.
 const IDLE_WAIT: Duration = Duration::from_millis(50);
@@ -67,6 +69,9 @@ pub struct HttpAnswer {
     pub retry_after: Option<Duration>,
     /// `X-MBX-USED-WEIGHT-1M`, when present.
     pub used_weight_1m: Option<u32>,
+    /// Every `X-MBX-USED-WEIGHT-*` / `X-MBX-ORDER-COUNT-*` header (name,
+    /// value), for the limiter to take the server's counts.
+    pub limit_headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
 }
@@ -215,6 +220,16 @@ fn perform(agent: &ureq::Agent, base: &str, req: &RestRequest) -> Result<HttpAns
     };
     let retry_after = header("Retry-After").map(Duration::from_secs);
     let used_weight_1m = header("X-MBX-USED-WEIGHT-1M").map(|w| w.min(u32::MAX as u64) as u32);
+    let limit_headers = resp
+        .headers()
+        .iter()
+        .filter(|(n, _)| {
+            let n = n.as_str().to_ascii_lowercase();
+            n.starts_with("x-mbx-used-weight") || n.starts_with("x-mbx-order-count")
+        })
+        .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .take(MAX_LIMIT_HEADERS)
+        .collect();
     let body = resp
         .body_mut()
         .with_config()
@@ -225,6 +240,7 @@ fn perform(agent: &ureq::Agent, base: &str, req: &RestRequest) -> Result<HttpAns
         status,
         retry_after,
         used_weight_1m,
+        limit_headers,
         body,
     })
 }
