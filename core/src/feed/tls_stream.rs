@@ -15,7 +15,10 @@
 //!
 //! A TLS 1.2 server (negotiated only when the server offers nothing newer)
 //! stays on the unbuffered rustls client for the whole connection: correct,
-//! but one allocation per record.
+//! but one allocation per record, and rustls lets data be written only once
+//! the records already received are decrypted, so a `write` may return
+//! `WouldBlock` until the plaintext buffer has been read (`WsConn` reads
+//! until `WouldBlock` on every event, so it never waits on that).
 //!
 //! Non-blocking semantics for tungstenite: `read` returns `WouldBlock` only
 //! when the socket has nothing more to give, `Ok(0)` after the peer's
