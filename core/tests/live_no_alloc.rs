@@ -1,8 +1,9 @@
 //! Zero heap allocation on the live hot thread after warm-up: the live
-//! driver reads a ws:// stream from the in-process sim, decodes, updates the
-//! book and runs the decision stage; the counting allocator counts the hot
-//! thread's allocations during reads that delivered market data, after the
-//! first `ALLOC_WARMUP_EVENTS` events.
+//! driver reads a stream from the in-process sim (`ws://`, and `wss://`
+//! through kairos's own TLS 1.3 record layer), decodes, updates the book and
+//! runs the decision stage; the counting allocator counts the hot thread's
+//! allocations during reads that delivered market data, after the first
+//! `ALLOC_WARMUP_EVENTS` events.
 
 use kairos_core::alloc_count::CountingAlloc;
 use kairos_core::drive::live::{LiveConfig, LiveDriver, LiveStatus, NoSink, ALLOC_WARMUP_EVENTS};
@@ -17,7 +18,16 @@ use std::time::{Duration, Instant};
 static GLOBAL: CountingAlloc = CountingAlloc;
 
 #[test]
-fn the_live_hot_thread_does_not_allocate_after_warm_up() {
+fn the_live_hot_thread_does_not_allocate_after_warm_up_over_ws() {
+    no_allocation_after_warm_up(false);
+}
+
+#[test]
+fn the_live_hot_thread_does_not_allocate_after_warm_up_over_wss() {
+    no_allocation_after_warm_up(true);
+}
+
+fn no_allocation_after_warm_up(tls: bool) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data/ticks/hftbacktest_BTCUSDT_20240808T2354_first3000.jsonl.gz");
     let mut sc = SimConfig::new(SimSource::Capture {
@@ -26,9 +36,7 @@ fn the_live_hot_thread_does_not_allocate_after_warm_up() {
     });
     sc.speed = 20.0;
     sc.looped = true;
-    // Plain ws: over TLS, rustls's buffered reader allocates one Vec per
-    // record (measured ~0.1 allocation per event), not yet removed.
-    sc.tls = false;
+    sc.tls = tls;
     let sim = Sim::start(sc).unwrap();
     let mut cfg = LiveConfig::new(
         sim.ws_url(),
@@ -60,9 +68,15 @@ fn the_live_hot_thread_does_not_allocate_after_warm_up() {
     assert!(kairos_core::alloc_count::installed());
     assert!(c.steady_events >= 3000, "{c:?}");
     assert!(out.engine.decisions > 3000);
+    eprintln!(
+        "{}: {} allocations over {} events after warm-up",
+        if tls { "wss" } else { "ws" },
+        c.steady_allocations,
+        c.steady_events
+    );
     assert_eq!(
         c.steady_allocations, 0,
-        "{} allocations over {} events",
+        "{} allocations over {} events (tls: {tls})",
         c.steady_allocations, c.steady_events
     );
 }

@@ -5,14 +5,15 @@
 //! The rules learned from probing this stack with frames dribbled in small
 //! writes: wait for writability and check `take_error()` before the
 //! handshake; resume an interrupted handshake on every readiness event; after
-//! every event read until `WouldBlock` (rustls may hold decrypted data that no
+//! every event read until `WouldBlock` (the TLS layer may hold decrypted data that no
 //! socket event will announce); `write` only queues and `flush` may return
 //! `WouldBlock`, so flushing is retried on the next writable event.
 
+use super::tls_stream::TlsStream;
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
 use rustls::pki_types::ServerName;
-use rustls::{ClientConfig, ClientConnection, StreamOwned};
+use rustls::ClientConfig;
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -27,8 +28,9 @@ use tungstenite::{Message, WebSocket};
 pub enum Transport {
     /// `ws://`.
     Plain(TcpStream),
-    /// `wss://`.
-    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+    /// `wss://`: TLS with fixed buffers, allocation-free after a TLS 1.3
+    /// handshake.
+    Tls(Box<TlsStream>),
 }
 
 impl Transport {
@@ -36,7 +38,7 @@ impl Transport {
     pub fn tcp(&mut self) -> &mut TcpStream {
         match self {
             Transport::Plain(s) => s,
-            Transport::Tls(s) => &mut s.sock,
+            Transport::Tls(s) => s.tcp(),
         }
     }
 }
@@ -122,7 +124,7 @@ fn map_ws(e: tungstenite::Error) -> ConnError {
         }
         E::Io(e) if e.kind() == io::ErrorKind::ConnectionReset => ConnError::Reset(e.to_string()),
         E::Io(e) if e.kind() == io::ErrorKind::InvalidData => {
-            // rustls reports bad TLS records this way.
+            // Bad TLS records and TLS errors come this way.
             ConnError::Protocol(e.to_string())
         }
         E::Io(e) => ConnError::Io(e),
@@ -296,9 +298,9 @@ impl WsConn {
                         Some(cfg) => {
                             let name = ServerName::try_from(target.host.clone())
                                 .map_err(|e| ConnError::Tls(format!("{}: {e}", target.host)))?;
-                            let c = ClientConnection::new(cfg.clone(), name)
+                            let t = TlsStream::new(cfg.clone(), name, s)
                                 .map_err(|e| ConnError::Tls(e.to_string()))?;
-                            Transport::Tls(Box::new(StreamOwned::new(c, s)))
+                            Transport::Tls(Box::new(t))
                         }
                     };
                     let req = target
@@ -454,8 +456,7 @@ impl WsConn {
                 let _ = ws.close(None);
                 let _ = ws.flush();
                 if let Transport::Tls(t) = ws.get_mut() {
-                    t.conn.send_close_notify();
-                    let _ = t.conn.complete_io(&mut t.sock);
+                    t.close_notify();
                 }
                 let _ = registry.deregister(ws.get_mut().tcp());
             }

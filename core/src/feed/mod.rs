@@ -7,6 +7,7 @@ pub mod backoff;
 pub mod conn;
 pub mod subs;
 pub mod tls;
+pub mod tls_stream;
 pub mod url;
 
 use std::time::Duration;

@@ -24,7 +24,8 @@ pub enum TlsSetupError {
 }
 
 /// A client configuration trusting the web PKI roots and the certificates in
-/// `extra_roots` (PEM files), with the ring provider.
+/// `extra_roots` (PEM files), with the ring provider and secret extraction
+/// enabled (for [`crate::feed::tls_stream`]).
 pub fn client_config(extra_roots: &[&Path]) -> Result<Arc<ClientConfig>, TlsSetupError> {
     let mut roots = RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -45,10 +46,13 @@ pub fn client_config(extra_roots: &[&Path]) -> Result<Arc<ClientConfig>, TlsSetu
         }
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let cfg = ClientConfig::builder_with_provider(provider)
+    let mut cfg = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_root_certificates(roots)
         .with_no_client_auth();
+    // After a TLS 1.3 handshake the traffic secrets leave rustls for
+    // kairos's allocation-free record layer (`feed::tls_stream`).
+    cfg.enable_secret_extraction = true;
     Ok(Arc::new(cfg))
 }
 
