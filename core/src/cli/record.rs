@@ -257,6 +257,8 @@ pub fn live_report_json(out: &LiveOutcome, command: &str) -> Value {
         "disconnects": downs,
         "failed_attempts": c.failed_attempts,
         "rotations": c.rotations,
+        "rotation_duplicates": c.rotation_duplicates,
+        "rotation_unmatched": c.rotation_unmatched,
         "snapshots": {
             "requested": c.snapshot_requests,
             "applied": c.snapshots,

@@ -356,6 +356,12 @@ pub struct LiveCounters {
     /// Commands refused (unknown symbol when the engine is full, a full
     /// connection, a stream already in the requested state).
     pub commands_refused: u64,
+    /// Frames of a replacement connection dropped at the switch-over
+    /// because the old connection had delivered them.
+    pub rotation_duplicates: u64,
+    /// Switch-overs made without the old connection having delivered the
+    /// replacement's first frame (a possible gap, which the book detects).
+    pub rotation_unmatched: u64,
     /// Method replies received (`SUBSCRIBE` acks).
     pub acks: u64,
     /// Method replies that were errors.
@@ -443,6 +449,56 @@ struct Link {
     lost_at: Option<Instant>,
     last_frame_ns: u64,
     data_since_open: bool,
+    /// A replacement connection is being opened: the current one's frames
+    /// are fingerprinted so that the replacement's copies can be dropped.
+    rotating: bool,
+    /// Fingerprints of the current connection's frames since the rotation
+    /// began (bounded by [`ROTATION_FINGERPRINTS`]).
+    recent: Fingerprints,
+    /// The replacement's frames, held until the switch-over.
+    held: Vec<(u64, Vec<u8>)>,
+    /// Since when frames are held.
+    held_since: Option<Instant>,
+}
+
+/// Frames of the old connection remembered during a rotation, at most.
+pub const ROTATION_FINGERPRINTS: usize = 1 << 16;
+/// The replacement's frames held at most before switching anyway.
+pub const ROTATION_HOLD_FRAMES: usize = 1 << 14;
+/// The longest a replacement's frames are held before switching anyway
+/// (the old connection may have died).
+pub const ROTATION_HOLD_TIME: Duration = Duration::from_secs(2);
+
+/// A bounded set of frame fingerprints (a ring; old ones fall out).
+#[derive(Default)]
+struct Fingerprints {
+    ring: Vec<u64>,
+    next: usize,
+}
+
+impl Fingerprints {
+    fn push(&mut self, f: u64) {
+        if self.ring.len() < ROTATION_FINGERPRINTS {
+            self.ring.push(f);
+        } else {
+            self.ring[self.next] = f;
+            self.next = (self.next + 1) % ROTATION_FINGERPRINTS;
+        }
+    }
+    fn contains(&self, f: &u64) -> bool {
+        self.ring.contains(f)
+    }
+}
+
+/// FNV-1a over the frame: the same event is byte-identical on two
+/// connections of the same streams.
+fn fingerprint(b: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &x in b {
+        h ^= u64::from(x);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^ (b.len() as u64).rotate_left(32)
 }
 
 struct SnapState {
@@ -574,6 +630,10 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 lost_at: None,
                 last_frame_ns: 0,
                 data_since_open: false,
+                rotating: false,
+                recent: Fingerprints::default(),
+                held: vec![],
+                held_since: None,
             });
         }
         let mut snaps = vec![];
@@ -938,6 +998,9 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         } else {
             &link.target
         };
+        let held = &mut link.held;
+        let recent = &mut link.recent;
+        let rotating = link.rotating;
         let result = conn.drive(target, &mut |bytes: &[u8]| {
             let recv_ns = wall_ns();
             if is_reply(bytes) {
@@ -946,6 +1009,16 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                     None => counters.ack_errors += 1,
                 }
                 return;
+            }
+            if is_next {
+                // Held until the old connection has delivered the same
+                // frames (rare path: a rotation a day; the copies allocate).
+                data += 1;
+                held.push((recv_ns, bytes.to_vec()));
+                return;
+            }
+            if rotating {
+                recent.push(fingerprint(bytes));
             }
             let t0 = Instant::now();
             data += 1;
@@ -1007,6 +1080,9 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             }
         }
         self.counters.server_pings += counters_rx.pings - pings_before;
+        if !is_next && data > 0 && !self.links[li].held.is_empty() {
+            self.try_switch(li, now, woke);
+        }
         match result {
             Ok(progress) => {
                 if is_next {
@@ -1014,9 +1090,13 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                         self.counters.connects += 1;
                     }
                     // The replacement (subscribed through its URL) takes
-                    // over once it delivers data.
+                    // over once the old connection has delivered the first
+                    // frame the replacement holds: nothing is missed.
                     if data > 0 {
-                        self.promote(li, now);
+                        if self.links[li].held_since.is_none() {
+                            self.links[li].held_since = Some(now);
+                        }
+                        self.try_switch(li, now, woke);
                     }
                 }
                 for r in replies {
@@ -1030,7 +1110,12 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                     if let Some((c, _)) = self.links[li].next.take() {
                         c.close(self.poll.registry());
                     }
-                    self.links[li].next_started = Some(now);
+                    let link = &mut self.links[li];
+                    link.next_started = Some(now);
+                    link.rotating = false;
+                    link.held.clear();
+                    link.held_since = None;
+                    link.recent = Fingerprints::default();
                     self.counters.failed_attempts += 1;
                 } else {
                     if e.is_malformed() {
@@ -1042,6 +1127,74 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 }
             }
         }
+    }
+
+    /// During a rotation: switches to the replacement once the old
+    /// connection has delivered the first frame the replacement holds (or
+    /// the hold has lasted too long), then feeds the held frames the old
+    /// connection did not deliver.
+    fn try_switch(&mut self, li: usize, now: Instant, woke: Instant) {
+        let link = &self.links[li];
+        let Some((_, first)) = link.held.first() else {
+            return;
+        };
+        let covered = link.recent.contains(&fingerprint(first));
+        let too_long = link.held.len() >= ROTATION_HOLD_FRAMES
+            || link
+                .held_since
+                .is_some_and(|t| now.duration_since(t) >= ROTATION_HOLD_TIME);
+        if !covered && !too_long {
+            return;
+        }
+        if !covered {
+            self.counters.rotation_unmatched += 1;
+        }
+        let held = std::mem::take(&mut self.links[li].held);
+        self.links[li].held_since = None;
+        self.promote(li, now);
+        let recent = std::mem::take(&mut self.links[li].recent);
+        let conn_id = self.links[li].conn.as_ref().map_or(0, |(_, id)| *id);
+        for (recv_ns, bytes) in &held {
+            if recent.contains(&fingerprint(bytes)) {
+                self.counters.rotation_duplicates += 1;
+                continue;
+            }
+            self.feed_frame(conn_id, *recv_ns, bytes, woke);
+            self.links[li].last_frame_ns = *recv_ns;
+        }
+        self.links[li].last_data = now;
+    }
+
+    /// One market frame through the sink and the engine (the path the read
+    /// closure in [`Self::on_ready`] takes, for frames held during a
+    /// rotation).
+    fn feed_frame(&mut self, conn_id: u16, recv_ns: u64, bytes: &[u8], woke: Instant) {
+        let t0 = Instant::now();
+        self.counters.events += 1;
+        self.counters.bytes += bytes.len() as u64;
+        self.sink.frame(recv_ns, conn_id, bytes);
+        let before = self.engine.stats().decisions;
+        self.engine.on_input(
+            &Input {
+                now_ns: recv_ns,
+                event: Event::MarketFrame {
+                    conn: conn_id,
+                    bytes,
+                },
+            },
+            &mut self.actions,
+            &mut NoProbe,
+        );
+        let decided = self.engine.stats().decisions != before;
+        if decided {
+            let t1 = Instant::now();
+            self.frame_to_decision
+                .record(t1.duration_since(t0).as_nanos() as u64);
+            self.wake_to_decision
+                .record(t1.duration_since(woke).as_nanos() as u64);
+        }
+        self.sink.processed(bytes, decided);
+        self.take_actions(t0);
     }
 
     fn on_open(&mut self, li: usize, conn_id: u16, now: Instant) {
@@ -1131,6 +1284,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             old.close(self.poll.registry());
         }
         let link = &mut self.links[li];
+        link.rotating = false;
         link.opened_at = Some(now);
         link.next_started = None;
         link.last_data = now;
@@ -1148,6 +1302,12 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         // A replacement that is already open takes over without a loss.
         if link.next.as_ref().is_some_and(|(c, _)| c.is_open()) {
             self.counters.downs[reason_index(reason)] += 1;
+            if !link.held.is_empty() {
+                // Switch now, with what the replacement holds.
+                link.held_since = now.checked_sub(ROTATION_HOLD_TIME);
+                self.try_switch(li, now, now);
+                return;
+            }
             if let Some((old, old_id)) = link.conn.take() {
                 self.sink.link(wall_ns(), old_id, false);
                 old.close(self.poll.registry());
@@ -1312,10 +1472,16 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 link.next_started = Some(now);
                 let id = self.new_conn_id();
                 let link = &mut self.links[li];
-                if let Ok(c) =
-                    WsConn::connect(self.poll.registry(), Token(id as usize), &link.target)
-                {
+                if let Ok(c) = WsConn::connect(
+                    self.poll.registry(),
+                    Token(id as usize),
+                    &link.rotate_target,
+                ) {
                     link.next = Some((c, id));
+                    link.rotating = true;
+                    link.recent = Fingerprints::default();
+                    link.held.clear();
+                    link.held_since = None;
                 }
             } else if link.next.as_ref().is_some_and(|(c, _)| !c.is_open())
                 && link
