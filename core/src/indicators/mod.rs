@@ -52,7 +52,7 @@
 //! drifting, and it gives ~4 more decimal digits than `f64` at BTC prices.
 //! The cost is speed (128-bit division), measured by the `indicators` bench.
 //! Money is never `Fx`: an indicator output is a score, not an amount.
-//! [`Fx::to_num::<f64>()`](fixed::FixedI128::to_num) gives a correctly
+//! `Fx::to_num::<f64>()` gives a correctly
 //! rounded `f64` (deterministic as well) for a model or a report.
 //!
 //! # Gap policy
