@@ -616,25 +616,26 @@ mod tests {
 
     #[test]
     fn gap_detector_reports_a_34_hour_outage() {
-        // Binance's 2018-02-08 outage in the 1 h file: 00:00 then 34 h missing.
+        // Binance's 2018-02-08 outage in the shared 1 h file: the 00:00 candle,
+        // then the next one 34 h later (33 hourly candles missing).
         let h = Timeframe::H1.ms();
         let t0 = 1_518_048_000_000; // 2018-02-08 00:00 UTC
         let mut d = GapDetector::new(Timeframe::H1);
         assert_eq!(d.check(t0 - h), Step::First);
         assert_eq!(d.check(t0), Step::Next);
-        let g = match d.check(t0 + 35 * h) {
+        let g = match d.check(t0 + 34 * h) {
             Step::Gap(g) => g,
             s => panic!("{s:?}"),
         };
-        assert_eq!(g.missing, 34);
-        assert_eq!(g.missing_ms(Timeframe::H1), 34 * h);
+        assert_eq!(g.missing, 33);
+        assert_eq!(g.missing_ms(Timeframe::H1), 33 * h);
         assert_eq!(
             d.check(t0),
             Step::NotAfter {
-                previous_ms: t0 + 35 * h
+                previous_ms: t0 + 34 * h
             }
         );
-        assert_eq!(d.check(t0 + 36 * h), Step::Next);
+        assert_eq!(d.check(t0 + 35 * h), Step::Next);
     }
 
     #[test]
