@@ -8,6 +8,9 @@
 //!   and importers of hftbacktest / cryptofeed raw captures.
 //! - [`book`]: the L2 order book and Binance's snapshot/diff sync rule.
 //! - [`engine`]: the sans-I/O engine (events in, actions out).
+//! - [`indicators`]: incremental, deterministic, allocation-free indicators
+//!   over closed candles (ATR, ADX, RSI, MACD, Bollinger, …), klines parsing,
+//!   gap detection and multi-timeframe aggregation.
 //! - [`drive`]: the drivers that feed it (replay, live).
 //! - [`feed`]: the market-data WebSocket client (mio, tungstenite, rustls).
 //! - [`limiter`]: request-weight / order-count / raw-request admission.
@@ -31,6 +34,7 @@ pub mod cli;
 pub mod drive;
 pub mod engine;
 pub mod feed;
+pub mod indicators;
 pub mod limiter;
 pub mod num;
 pub mod orders;

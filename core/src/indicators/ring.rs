@@ -1,0 +1,104 @@
+//! A fixed-capacity ring buffer: the window of every rolling indicator,
+//! allocated inline, never on the heap.
+
+/// The last `N` values pushed, oldest first.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ring<T: Copy + Default, const N: usize> {
+    buf: [T; N],
+    /// Index of the oldest value.
+    head: usize,
+    len: usize,
+}
+
+impl<T: Copy + Default, const N: usize> Ring<T, N> {
+    pub(crate) fn new() -> Self {
+        assert!(N > 0, "a ring needs a capacity");
+        Ring {
+            buf: [T::default(); N],
+            head: 0,
+            len: 0,
+        }
+    }
+
+    /// Appends `v`; returns the value it pushed out when the ring was full.
+    #[inline]
+    pub(crate) fn push(&mut self, v: T) -> Option<T> {
+        if self.len < N {
+            let at = (self.head + self.len) % N;
+            self.buf[at] = v;
+            self.len += 1;
+            None
+        } else {
+            let old = self.buf[self.head];
+            self.buf[self.head] = v;
+            self.head = (self.head + 1) % N;
+            Some(old)
+        }
+    }
+
+    /// The oldest value, if any.
+    #[inline]
+    pub(crate) fn front(&self) -> Option<T> {
+        (self.len > 0).then(|| self.buf[self.head])
+    }
+
+    /// Drops the oldest value.
+    #[inline]
+    pub(crate) fn pop_front(&mut self) -> Option<T> {
+        let v = self.front()?;
+        self.head = (self.head + 1) % N;
+        self.len -= 1;
+        Some(v)
+    }
+
+    /// The `i`-th value, oldest first.
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> T {
+        debug_assert!(i < self.len);
+        self.buf[(self.head + i) % N]
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    #[inline]
+    pub(crate) fn is_full(&self) -> bool {
+        self.len == N
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.head = 0;
+        self.len = 0;
+    }
+
+    /// The values, oldest first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = T> + '_ {
+        (0..self.len).map(move |i| self.get(i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Ring;
+
+    #[test]
+    fn keeps_the_last_n_in_order() {
+        let mut r: Ring<i32, 3> = Ring::new();
+        assert_eq!(r.push(1), None);
+        assert_eq!(r.push(2), None);
+        assert_eq!(r.push(3), None);
+        assert!(r.is_full());
+        assert_eq!(r.push(4), Some(1));
+        assert_eq!(r.iter().collect::<Vec<_>>(), [2, 3, 4]);
+        assert_eq!(r.pop_front(), Some(2));
+        assert_eq!(r.iter().collect::<Vec<_>>(), [3, 4]);
+        r.push(5);
+        r.push(6);
+        assert_eq!(r.iter().collect::<Vec<_>>(), [4, 5, 6]);
+        r.clear();
+        assert_eq!(r.len(), 0);
+        assert_eq!(r.front(), None);
+    }
+}
