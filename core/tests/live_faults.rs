@@ -496,6 +496,8 @@ fn a_snapshot_storm_stays_under_the_weight_limit() {
         Duration::from_secs(30),
     );
     let c = &r.out.counters;
+    // The limits came from the sim's exchangeInfo, not only the defaults.
+    assert!(c.limits_loaded, "{c:?}");
     assert!(c.limiter_held > 0, "{c:?}");
     assert_eq!((c.http_429, r.sim.http_429), (0, 0), "{c:?} {:?}", r.sim);
     // Market data may use 80 % of 6000 per minute: at most 96 + 96 snapshots

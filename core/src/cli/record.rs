@@ -267,6 +267,7 @@ pub fn live_report_json(out: &LiveOutcome, command: &str) -> Value {
             "errors": c.rest_errors,
             "refused": c.rest_refused,
             "held_by_limiter": c.limiter_held,
+            "limits_from_exchange_info": c.limits_loaded,
         },
         "http_429": c.http_429,
         "http_418": c.http_418,

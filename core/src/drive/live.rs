@@ -382,6 +382,9 @@ pub struct LiveCounters {
     pub rest_errors: u64,
     /// Requests the `rest` ring refused (full).
     pub rest_refused: u64,
+    /// Whether the limiter runs on the limits exchangeInfo published (else
+    /// on Binance's defaults).
+    pub limits_loaded: bool,
     /// Snapshot requests the rate limiter held back (each retried when the
     /// window frees).
     pub limiter_held: u64,
@@ -870,6 +873,11 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         }
         let mut events = Events::with_capacity(EVENTS_PER_POLL);
         let deadline = self.cfg.duration.map(|d| started + d);
+        // The server's own limits, before the first snapshot (weight 20).
+        let info = LimitedEndpoint::ExchangeInfo.request();
+        if self.limiter.admit(&info, wall_ns()).is_ok() {
+            self.rest.ask(RestRequest::ExchangeInfo, started);
+        }
         loop {
             let now = Instant::now();
             if self.stop.load(Ordering::Relaxed) || deadline.is_some_and(|d| now >= d) {
@@ -1554,7 +1562,13 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
     }
 
     fn on_rest_reply(&mut self, reply: RestReply, now: Instant) {
-        let RestRequest::Depth { symbol, .. } = reply.request;
+        let symbol = match reply.request {
+            RestRequest::Depth { symbol, .. } => symbol,
+            RestRequest::ExchangeInfo => {
+                self.on_exchange_info(reply);
+                return;
+            }
+        };
         let Some(si) = self.snaps.iter().position(|s| s.symbol == symbol) else {
             return;
         };
@@ -1660,6 +1674,29 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 retry(&mut self.snaps[si], now);
             }
         }
+    }
+
+    /// The limits the server publishes replace the defaults.
+    fn on_exchange_info(&mut self, reply: RestReply) {
+        let why = match reply.result {
+            Ok(ans) if ans.status == 200 => {
+                match crate::binance::exchange_info::decode_exchange_info(&ans.body) {
+                    Ok(info) => match self.limiter.reload(&info.rate_limits) {
+                        Ok(()) => {
+                            self.counters.limits_loaded = true;
+                            return;
+                        }
+                        Err(e) => format!("its rateLimits were refused: {e}"),
+                    },
+                    Err(e) => format!("undecodable: {e}"),
+                }
+            }
+            Ok(ans) => format!("HTTP {}", ans.status),
+            Err(e) => e,
+        };
+        self.counters.last_error = Some(format!(
+            "exchangeInfo: {why}; the limiter keeps Binance's default limits"
+        ));
     }
 
     fn update_state(&mut self, now: Instant) {

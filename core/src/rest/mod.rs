@@ -37,6 +37,8 @@ pub enum RestRequest {
         /// How many levels per side.
         limit: u32,
     },
+    /// `GET /api/v3/exchangeInfo` (rate limits and filters).
+    ExchangeInfo,
 }
 
 /// Binance's request weight of a depth snapshot of `limit` levels.
@@ -209,6 +211,7 @@ fn perform(agent: &ureq::Agent, base: &str, req: &RestRequest) -> Result<HttpAns
                 symbol.as_str()
             )
         }
+        RestRequest::ExchangeInfo => format!("{base}/api/v3/exchangeInfo"),
     };
     let mut resp = agent.get(&url).call().map_err(|e| format!("{url}: {e}"))?;
     let status = resp.status().as_u16();
