@@ -482,10 +482,9 @@ fn gateway_place_ack_then_fills_by_execution_reports_end_filled() {
     assert_eq!(pr["quantity"], "1.0000");
     assert_eq!(pr["recvWindow"], 5000);
     assert_eq!(pr["timestamp"], T0_MS);
-    assert!(actions.iter().any(|a| *a
-        == Action::Timer {
-            at_ns: T0 + RESPONSE_TIMEOUT_NS
-        }));
+    assert!(actions.contains(&Action::Timer {
+        at_ns: T0 + RESPONSE_TIMEOUT_NS
+    }));
     assert_eq!(
         gw.table.get("ETHUSDT", FIXTURE_CID).unwrap().status,
         Status::Submitted
