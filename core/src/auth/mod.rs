@@ -169,6 +169,25 @@ impl Credentials {
     }
 }
 
+impl Credentials {
+    /// [`Credentials::sign`] appended to `out` (no allocation once `out` has
+    /// room): lower-case hex for HMAC, base64 for Ed25519.
+    pub fn sign_into(&self, payload: &str, out: &mut String) {
+        match &self.signer {
+            Signer::Hmac(k) => hex_into(hmac::sign(k, payload.as_bytes()).as_ref(), out),
+            Signer::Ed25519(p) => base64_into(p.sign(payload.as_bytes()).as_ref(), out),
+        }
+    }
+}
+
+fn hex_into(b: &[u8], s: &mut String) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for &x in b {
+        s.push(DIGITS[usize::from(x >> 4)] as char);
+        s.push(DIGITS[usize::from(x & 15)] as char);
+    }
+}
+
 fn hex(b: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(b.len() * 2);
@@ -181,8 +200,14 @@ fn hex(b: &[u8]) -> String {
 
 /// Standard base64 with padding.
 pub fn base64(b: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut s = String::with_capacity(b.len().div_ceil(3) * 4);
+    base64_into(b, &mut s);
+    s
+}
+
+/// Standard base64 with padding, appended to `s`.
+pub fn base64_into(b: &[u8], s: &mut String) {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     for c in b.chunks(3) {
         let n = (u32::from(c[0]) << 16)
             | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
@@ -195,7 +220,6 @@ pub fn base64(b: &[u8]) -> String {
             }
         }
     }
-    s
 }
 
 fn base64_decode(s: &str) -> Option<Vec<u8>> {

@@ -1,13 +1,16 @@
 //! Orders: the state machine applied from executionReports ([`state`]), the
-//! fixed-capacity order table that applies them ([`table`]), and client order
-//! ids unique across restarts ([`client_id`]).
+//! fixed-capacity order table that applies them ([`table`]), client order
+//! ids unique across restarts ([`client_id`]), signed WS-API / REST request
+//! building ([`request`]) and the sans-I/O order gateway ([`gateway`]).
 //!
 //! Everything here is pure logic on the hot thread: no I/O, no clock, no
-//! allocation after construction. Signing and the WS-API/REST gateways come
-//! later and feed this module.
+//! allocation after construction in the state machine and the table (the
+//! gateway's outgoing request texts are the exception, see [`gateway`]).
 
 pub mod client_id;
 pub mod fixed;
+pub mod gateway;
+pub mod request;
 pub mod state;
 pub mod table;
 

@@ -394,6 +394,25 @@ impl OrderTable {
         })
     }
 
+    /// Records the exchange's order id of a submitted order from a place
+    /// acknowledgement or a status query (before any executionReport named
+    /// it). Returns whether the order was found.
+    pub fn set_order_id(&mut self, symbol: &str, client_id: &str, order_id: u64) -> bool {
+        let found = self
+            .slots
+            .iter_mut()
+            .flatten()
+            .filter(|o| o.symbol.eq_str(symbol) && o.client_id.eq_str(client_id))
+            .max_by_key(|o| o.touched);
+        match found {
+            Some(o) => {
+                o.order_id.get_or_insert(order_id);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Applies one executionReport (see the module docs for the rules).
     pub fn apply(&mut self, r: &ExecutionReport) -> Result<Applied, ApplyError> {
         let Some(k) = self.find(r) else {
