@@ -12,6 +12,7 @@
 //! - `market`: the market thread (timeline, books, broadcast).
 //! - `ws`: the WebSocket server (ws or wss).
 //! - [`rest`]: the REST server (HTTP/1.1).
+//! - [`matching`]: the paper matching engine behind the order endpoints.
 //! - `tls`: the self-signed certificate and rustls server config.
 //!
 //! **The clock starts at the first subscription** (a stream in a connection
@@ -21,6 +22,7 @@
 pub mod book;
 pub mod faults;
 mod market;
+pub mod matching;
 pub mod rest;
 pub mod source;
 pub mod stream;
