@@ -393,6 +393,11 @@ impl Engine {
             .collect()
     }
 
+    /// Whether any order of `symbol` is open (a trade may fill or trigger it).
+    pub fn open_orders_in(&self, symbol: &str) -> bool {
+        self.open.values().any(|o| o.symbol == symbol)
+    }
+
     /// An order of an account by id or client id.
     pub fn order(
         &self,
