@@ -553,9 +553,11 @@ pub(crate) fn handle(
         ("time", _) => Ok(json!({"serverTime": now})),
         (_, None) => Err(ApiError::new(401, -2014, "API-key format invalid.")),
         ("order.place", Some(a)) => place(shared, &mut st, a, &p, now).map(|(v, _)| v),
-        ("order.test", Some(a)) => parse_new_order(&p).and_then(|o| {
-            let _ = (a, o);
-            Ok(json!({}))
+        ("order.test", Some(_)) => parse_new_order(&p).and_then(|o| {
+            st.engine
+                .check(&o)
+                .map(|()| json!({}))
+                .map_err(ApiError::from_reject)
         }),
         ("order.cancel", Some(a)) => cancel(shared, &mut st, a, &p, now),
         ("order.cancelReplace", Some(a)) => cancel_replace(shared, &mut st, a, &p, now),
@@ -682,7 +684,10 @@ pub(crate) fn on_trade(shared: &Shared, symbol: &str, bare: &[u8]) {
     dispatch(shared, &mut st);
 }
 
-fn levels(shared: &Shared, symbol: &str) -> (Vec<(Price, Qty)>, Vec<(Price, Qty)>) {
+/// A book's asks and bids, best first.
+type AsksBids = (Vec<(Price, Qty)>, Vec<(Price, Qty)>);
+
+fn levels(shared: &Shared, symbol: &str) -> AsksBids {
     let m = lock(&shared.market);
     m.books
         .get(symbol)

@@ -439,6 +439,11 @@ impl Engine {
         Ok(())
     }
 
+    /// Whether `req` passes the parameter and filter checks (`order.test`).
+    pub fn check(&self, req: &NewOrder) -> Result<(), Reject> {
+        self.validate(req).map(|_| ())
+    }
+
     /// Checks the request's parameters (Binance's -1102/-1106/-1013 rules).
     fn validate(&self, o: &NewOrder) -> Result<(SymbolRules, TimeInForce), Reject> {
         let r = self

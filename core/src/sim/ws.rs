@@ -848,10 +848,12 @@ mod tests {
             p,
             ConnPath {
                 combined: false,
-                streams: vec!["btcusdt@depth".into(), "btcusdt@trade".into()]
+                streams: vec!["btcusdt@depth".into(), "btcusdt@trade".into()],
+                api: false,
             }
         );
         assert_eq!(parse_path("/ws", None).unwrap().streams.len(), 0);
+        assert!(parse_path(WS_API_PATH, None).unwrap().api);
         let p = parse_path("/stream", Some("streams=a@depth/b@trade")).unwrap();
         assert!(p.combined);
         assert_eq!(p.streams, vec!["a@depth", "b@trade"]);
