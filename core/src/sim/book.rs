@@ -172,6 +172,22 @@ impl SimBook {
         Ok(Applied::Applied)
     }
 
+    /// The best `n` levels of one side, best first: bids for `Buy`, asks for `Sell`.
+    pub fn levels(&self, side: crate::binance::types::Side, n: usize) -> Vec<(Price, Qty)> {
+        match side {
+            crate::binance::types::Side::Buy => self
+                .bids
+                .iter()
+                .rev()
+                .take(n)
+                .map(|(p, q)| (*p, *q))
+                .collect(),
+            crate::binance::types::Side::Sell => {
+                self.asks.iter().take(n).map(|(p, q)| (*p, *q)).collect()
+            }
+        }
+    }
+
     /// The REST depth body for the best `limit` levels per side, decimals
     /// printed with eight places as Binance prints them.
     pub fn snapshot_json(&self, limit: usize) -> String {

@@ -116,7 +116,13 @@ pub(crate) fn run(shared: &Arc<Shared>) {
                             }
                         }
                     }
-                    super::ws::broadcast(shared, Arc::new(frame));
+                    let trade = frame.key.kind == super::stream::StreamKind::Trade;
+                    let frame = Arc::new(frame);
+                    super::ws::broadcast(shared, Arc::clone(&frame));
+                    if trade {
+                        // After the broadcast: a client sees the trade before its fill.
+                        super::api::on_trade(shared, &sym, &frame.bare);
+                    }
                 }
             }
             true

@@ -10,24 +10,31 @@
 //! - [`source`]: reading captures and klines; the pre-scan.
 //! - [`faults`]: the fault configuration and per-connection schedule.
 //! - `market`: the market thread (timeline, books, broadcast).
-//! - `ws`: the WebSocket server (ws or wss).
+//! - `ws`: the WebSocket server (ws or wss); `ws_api`: its `/ws-api/v3` path.
+//! - [`api`]: orders, accounts, signatures and order limits (WS-API and REST).
 //! - [`rest`]: the REST server (HTTP/1.1).
+//! - [`matching`]: the paper matching engine behind the order endpoints.
 //! - `tls`: the self-signed certificate and rustls server config.
 //!
 //! **The clock starts at the first subscription** (a stream in a connection
 //! URL or a `SUBSCRIBE`) or the first depth request, so that a client always
 //! sees the source from its beginning, whatever `speed` is.
 
+pub mod api;
 pub mod book;
 pub mod faults;
 mod market;
+pub mod matching;
 pub mod rest;
 pub mod source;
 pub mod stream;
 mod tls;
 mod ws;
+mod ws_api;
 
+pub use api::SimAccount;
 pub use faults::Faults;
+pub use matching::EngineConfig;
 pub use source::{CaptureFormat, SimSource};
 
 use book::SimBook;
@@ -77,6 +84,12 @@ pub struct SimConfig {
     pub pong_timeout: Duration,
     /// Longest life of a connection.
     pub max_lifetime: Duration,
+    /// API key pairs accepted by the order endpoints (account 0 first).
+    pub accounts: Vec<SimAccount>,
+    /// Start balances and commission of every account.
+    pub engine: EngineConfig,
+    /// Offset of the sim's clock from the machine's, ms (provokes -1021).
+    pub clock_skew_ms: i64,
 }
 
 impl SimConfig {
@@ -94,6 +107,9 @@ impl SimConfig {
             ping_interval: DEFAULT_PING_INTERVAL,
             pong_timeout: DEFAULT_PONG_TIMEOUT,
             max_lifetime: DEFAULT_MAX_LIFETIME,
+            accounts: vec![SimAccount::default()],
+            engine: EngineConfig::default(),
+            clock_skew_ms: 0,
         }
     }
 }
@@ -184,6 +200,32 @@ pub struct SimStats {
     pub source_skipped: u64,
     /// Diffs applied to the sim's books.
     pub diffs_applied: u64,
+    /// WS-API and REST order-side requests (any method).
+    pub api_requests: u64,
+    /// Order-side requests answered with an error.
+    pub api_errors: u64,
+    /// Orders accepted.
+    pub orders_placed: u64,
+    /// Orders completely filled.
+    pub orders_filled: u64,
+    /// Orders canceled by a client.
+    pub orders_canceled: u64,
+    /// Orders refused (filters, balance, parameters, duplicates).
+    pub orders_rejected: u64,
+    /// Orders expired (IOC/FOK/market remainders).
+    pub orders_expired: u64,
+    /// Fills (executionReport TRADE).
+    pub fills: u64,
+    /// Requests with a bad signature (-1022).
+    pub bad_signatures: u64,
+    /// Requests with a missing or unknown API key (-2014/-2015).
+    pub bad_api_keys: u64,
+    /// Requests outside their recvWindow (-1021).
+    pub bad_timestamps: u64,
+    /// Order requests refused by the ORDERS limit (-1015; also in `http_429`).
+    pub orders_rate_limited: u64,
+    /// User-data events queued for subscribers.
+    pub user_events: u64,
 }
 
 macro_rules! counters {
@@ -226,7 +268,28 @@ counters!(
     rest_errors,
     source_skipped,
     diffs_applied,
+    api_requests,
+    api_errors,
+    orders_placed,
+    orders_filled,
+    orders_canceled,
+    orders_rejected,
+    orders_expired,
+    fills,
+    bad_signatures,
+    bad_api_keys,
+    bad_timestamps,
+    orders_rate_limited,
+    user_events,
 );
+
+/// Milliseconds since the Unix epoch (0 if the clock is before it).
+pub(crate) fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
 
 /// Adds one to a counter.
 pub(crate) fn bump(c: &AtomicU64) {
@@ -260,6 +323,7 @@ pub(crate) struct Shared {
     pub(crate) conns: Mutex<Vec<Arc<ws::ConnHandle>>>,
     pub(crate) next_conn_id: AtomicU64,
     pub(crate) rest: Mutex<rest::RestState>,
+    pub(crate) api: Mutex<api::ApiState>,
 }
 
 impl Shared {
@@ -369,6 +433,10 @@ impl Sim {
         for (name, s) in &info.symbols {
             books.insert(name.clone(), market::start_book(s, 0));
         }
+        let rules = info.symbols.values().map(api::rules_of).collect();
+        let n_accounts = cfg.accounts.len();
+        let engine = matching::Engine::new(cfg.engine.clone(), rules, n_accounts);
+        let api_state = api::ApiState::new(engine, n_accounts);
         let shared = Arc::new(Shared {
             cfg,
             info,
@@ -382,6 +450,7 @@ impl Sim {
             conns: Mutex::new(Vec::new()),
             next_conn_id: AtomicU64::new(1),
             rest: Mutex::new(rest::RestState::default()),
+            api: Mutex::new(api_state),
         });
         shared
             .stats

@@ -75,8 +75,12 @@ pub struct HttpRequest {
     pub query: Vec<(String, String)>,
     /// Whether the connection stays open after the answer.
     pub keep_alive: bool,
-    /// `Content-Length` (a body is read and ignored).
+    /// `Content-Length` (the body is read; only the order endpoints use it).
     pub content_length: usize,
+    /// The query string as sent (for signatures).
+    pub raw_query: String,
+    /// `X-MBX-APIKEY`.
+    pub api_key: Option<String>,
 }
 
 impl HttpRequest {
@@ -137,6 +141,7 @@ pub fn parse_head(head: &str) -> Result<HttpRequest, String> {
         .collect();
     let mut keep_alive = version == "HTTP/1.1";
     let mut content_length = 0;
+    let mut api_key = None;
     for h in lines {
         let Some((name, value)) = h.split_once(':') else {
             if h.is_empty() {
@@ -148,6 +153,8 @@ pub fn parse_head(head: &str) -> Result<HttpRequest, String> {
         if name.eq_ignore_ascii_case("connection") {
             keep_alive = !value.eq_ignore_ascii_case("close")
                 && (keep_alive || value.eq_ignore_ascii_case("keep-alive"));
+        } else if name.eq_ignore_ascii_case("x-mbx-apikey") {
+            api_key = Some(value.to_string());
         } else if name.eq_ignore_ascii_case("content-length") {
             content_length = value
                 .parse()
@@ -160,6 +167,8 @@ pub fn parse_head(head: &str) -> Result<HttpRequest, String> {
         query,
         keep_alive,
         content_length,
+        raw_query: q.to_string(),
+        api_key,
     })
 }
 
@@ -174,6 +183,8 @@ pub struct HttpResponse {
     pub retry_after_s: Option<u64>,
     /// `X-MBX-USED-WEIGHT-1M`.
     pub used_weight: Option<u32>,
+    /// `X-MBX-ORDER-COUNT-10S` and `X-MBX-ORDER-COUNT-1D`.
+    pub order_counts: Option<(u64, u64)>,
 }
 
 fn reason(status: u16) -> &'static str {
@@ -196,6 +207,7 @@ impl HttpResponse {
             body,
             retry_after_s: None,
             used_weight: None,
+            order_counts: None,
         }
     }
 
@@ -213,6 +225,11 @@ impl HttpResponse {
         );
         if let Some(w) = self.used_weight {
             head.push_str(&format!("X-MBX-USED-WEIGHT-1M: {w}\r\n"));
+        }
+        if let Some((c10, cday)) = self.order_counts {
+            head.push_str(&format!(
+                "X-MBX-ORDER-COUNT-10S: {c10}\r\nX-MBX-ORDER-COUNT-1D: {cday}\r\n"
+            ));
         }
         if let Some(s) = self.retry_after_s {
             head.push_str(&format!("Retry-After: {s}\r\n"));
@@ -321,8 +338,72 @@ pub fn exchange_info_json<'a>(symbols: impl Iterator<Item = &'a SymbolInfo>) -> 
 const INVALID_SYMBOL: (i64, &str) = (-1121, "Invalid symbol.");
 const MSG_429: &str = "Too many requests; current limit of IP(127.0.0.1) is 6000 requests per minute. Please use the websocket for live updates to avoid polling the API.";
 
+/// The WS-API method behind an order endpoint.
+fn order_method(method: &str, path: &str) -> Option<&'static str> {
+    Some(match (method, path) {
+        ("POST", "/api/v3/order") => "order.place",
+        ("POST", "/api/v3/order/test") => "order.test",
+        ("DELETE", "/api/v3/order") => "order.cancel",
+        ("GET", "/api/v3/order") => "order.status",
+        ("POST", "/api/v3/order/cancelReplace") => "order.cancelReplace",
+        ("GET", "/api/v3/openOrders") => "openOrders.status",
+        ("DELETE", "/api/v3/openOrders") => "openOrders.cancelAll",
+        ("GET", "/api/v3/account") => "account.status",
+        _ => return None,
+    })
+}
+
+/// `a=1&signature=…&b=2` without its `signature` pair.
+fn without_signature(s: &str) -> String {
+    s.split('&')
+        .filter(|kv| !kv.starts_with("signature="))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A signed order endpoint: params from the query and the form body.
+fn order_route(shared: &Shared, req: &HttpRequest, body: &str, method: &str) -> HttpResponse {
+    let mut params = req.query.clone();
+    params.extend(
+        body.trim()
+            .split('&')
+            .filter(|kv| !kv.is_empty())
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+                (percent_decode(k), percent_decode(v))
+            }),
+    );
+    if params.len() > super::api::MAX_PARAMS {
+        return HttpResponse::error(400, -1101, "Too many parameters sent for this endpoint.");
+    }
+    let payload = without_signature(&req.raw_query) + &without_signature(body.trim());
+    let transport = super::api::Transport::Rest {
+        payload,
+        api_key: req.api_key.as_deref(),
+    };
+    let reply = super::api::handle(shared, method, &params, &transport);
+    let mut resp = match reply.result {
+        Ok(v) => HttpResponse::json(200, v.to_string()),
+        Err(e) => {
+            let mut r = HttpResponse::json(e.status, e.body().to_string());
+            if e.status == 429 || e.status == 418 {
+                let retry = e.data.as_ref().and_then(|d| d["retryAfter"].as_u64());
+                let now = super::api::server_ms(shared);
+                r.retry_after_s = retry.map(|t| t.saturating_sub(now).div_ceil(1000));
+            }
+            r
+        }
+    };
+    resp.used_weight = Some(reply.used_weight);
+    resp.order_counts = reply.order_counts;
+    resp
+}
+
 /// Answers one request.
-fn route(shared: &Shared, req: &HttpRequest) -> HttpResponse {
+fn route(shared: &Shared, req: &HttpRequest, body: &str) -> HttpResponse {
+    if let Some(method) = order_method(&req.method, &req.path) {
+        return order_route(shared, req, body, method);
+    }
     let weight = match req.path.as_str() {
         "/api/v3/ping" | "/api/v3/time" => WEIGHT_LIGHT,
         "/api/v3/exchangeInfo" => WEIGHT_EXCHANGE_INFO,
@@ -574,12 +655,13 @@ fn serve(shared: &Shared, mut s: TcpStream) {
                 Err(_) => return,
             }
         }
+        let body = String::from_utf8_lossy(&buf[..req.content_length]).into_owned();
         buf.drain(..req.content_length);
         let delay = shared.cfg.faults.rest_delay;
         if !delay.is_zero() && shared.sleep(delay) {
             return;
         }
-        let resp = route(shared, &req);
+        let resp = route(shared, &req, &body);
         if resp.status >= 400 && resp.status != 429 && resp.status != 418 {
             bump(&shared.stats.rest_errors);
         }

@@ -43,6 +43,9 @@ pub const BACKPRESSURE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest incoming message, in bytes.
 pub const MAX_INCOMING_MESSAGE_BYTES: usize = 64 << 10;
 
+/// The WebSocket API's path.
+pub const WS_API_PATH: &str = "/ws-api/v3";
+
 /// One subscription: the name as the client wrote it, and its key.
 #[derive(Debug, Clone)]
 struct Sub {
@@ -199,7 +202,7 @@ pub(crate) fn broadcast(shared: &Shared, frame: Arc<Frame>) {
 }
 
 /// A plain or TLS socket.
-enum Io {
+pub(crate) enum Io {
     Plain(TcpStream),
     Tls(Box<StreamOwned<ServerConnection, TcpStream>>),
 }
@@ -244,6 +247,8 @@ pub(crate) struct ConnPath {
     pub(crate) combined: bool,
     /// Streams subscribed from the URL.
     pub(crate) streams: Vec<String>,
+    /// `/ws-api/v3`: the WebSocket API, not market streams.
+    pub(crate) api: bool,
 }
 
 /// Parses a connection URL's path and query: `/ws`, `/ws/<s1>/<s2>`,
@@ -252,6 +257,13 @@ pub(crate) fn parse_path(
     path: &str,
     query: Option<&str>,
 ) -> Result<ConnPath, (StatusCode, String)> {
+    if path == WS_API_PATH {
+        return Ok(ConnPath {
+            combined: false,
+            streams: Vec::new(),
+            api: true,
+        });
+    }
     let (combined, list): (bool, Vec<&str>) = if path == "/ws" || path == "/ws/" {
         (false, Vec::new())
     } else if let Some(rest) = path.strip_prefix("/ws/") {
@@ -266,7 +278,7 @@ pub(crate) fn parse_path(
     } else {
         return Err((
             StatusCode::NOT_FOUND,
-            format!("no such path {path}: use /ws, /ws/<stream>… or /stream?streams=…"),
+            format!("no such path {path}: use /ws, /ws/<stream>…, /stream?streams=… or /ws-api/v3"),
         ));
     };
     if list.len() > MAX_STREAMS_PER_CONNECTION {
@@ -290,7 +302,11 @@ pub(crate) fn parse_path(
             streams.push(s.to_string());
         }
     }
-    Ok(ConnPath { combined, streams })
+    Ok(ConnPath {
+        combined,
+        streams,
+        api: false,
+    })
 }
 
 /// What a method message did.
@@ -520,14 +536,18 @@ fn serve(shared: &Arc<Shared>, tcp: TcpStream, tls: Option<Arc<ServerConfig>>) {
         shared.start_clock();
     }
     bump(&shared.stats.connections);
-    let why = Conn {
-        shared,
-        handle: &handle,
-        ws,
-        combined: path.combined,
-        faults: ConnFaults::new(&shared.cfg.faults),
-    }
-    .run();
+    let why = if path.api {
+        super::ws_api::run(shared, ws)
+    } else {
+        Conn {
+            shared,
+            handle: &handle,
+            ws,
+            combined: path.combined,
+            faults: ConnFaults::new(&shared.cfg.faults),
+        }
+        .run()
+    };
     handle.close_queue();
     lock(&shared.conns).retain(|c| c.id != id);
     eprintln!("sim: conn={id} closed: {why}");
@@ -542,7 +562,7 @@ struct Conn<'a> {
 }
 
 /// Whether an I/O error only means "nothing yet" (read timeout).
-fn would_block(e: &tungstenite::Error) -> bool {
+pub(crate) fn would_block(e: &tungstenite::Error) -> bool {
     matches!(e, tungstenite::Error::Io(io) if matches!(io.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut))
 }
 
@@ -828,10 +848,12 @@ mod tests {
             p,
             ConnPath {
                 combined: false,
-                streams: vec!["btcusdt@depth".into(), "btcusdt@trade".into()]
+                streams: vec!["btcusdt@depth".into(), "btcusdt@trade".into()],
+                api: false,
             }
         );
         assert_eq!(parse_path("/ws", None).unwrap().streams.len(), 0);
+        assert!(parse_path(WS_API_PATH, None).unwrap().api);
         let p = parse_path("/stream", Some("streams=a@depth/b@trade")).unwrap();
         assert!(p.combined);
         assert_eq!(p.streams, vec!["a@depth", "b@trade"]);
