@@ -325,8 +325,9 @@ pub fn exchange_info_json<'a>(symbols: impl Iterator<Item = &'a SymbolInfo>) -> 
         "serverTime": unix_ms(),
         "rateLimits": [
             {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": REQUEST_WEIGHT_LIMIT_PER_MINUTE},
-            {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 100},
-            {"rateLimitType": "ORDERS", "interval": "DAY", "intervalNum": 1, "limit": 200000},
+            // What the sim's order endpoints enforce (`sim::api`).
+            {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": crate::sim::api::ORDERS_PER_10S},
+            {"rateLimitType": "ORDERS", "interval": "DAY", "intervalNum": 1, "limit": crate::sim::api::ORDERS_PER_DAY},
             {"rateLimitType": "RAW_REQUESTS", "interval": "MINUTE", "intervalNum": 5, "limit": 61000}
         ],
         "exchangeFilters": [],
