@@ -41,16 +41,6 @@ pub enum RestRequest {
     ExchangeInfo,
 }
 
-/// Binance's request weight of a depth snapshot of `limit` levels.
-pub fn depth_weight(limit: u32) -> u32 {
-    match limit {
-        0..=100 => 5,
-        101..=500 => 25,
-        501..=1000 => 50,
-        _ => 250,
-    }
-}
-
 /// The answer.
 #[derive(Debug)]
 pub struct RestReply {
