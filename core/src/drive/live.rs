@@ -35,6 +35,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+mod paper;
+pub use paper::{
+    OrderCommand, OrderConfig, OrderCounters, OrderSender, ORDER_QUEUE_LEN, WS_API_PATH,
+};
+
 /// The waker's token (the `rest` thread's replies).
 const WAKER: Token = Token(usize::MAX - 1);
 /// The loop wakes at least this often to run its timers.
@@ -545,6 +550,8 @@ pub struct LiveDriver<D: Decide, S: Sink> {
     commands: Option<ringbuf::HeapCons<FeedCommand>>,
     /// Method messages to send on a link: (link, subscribe?, stream).
     method_queue: Vec<(usize, bool, String)>,
+    /// The order side (WS-API link, gateway, portfolio), when configured.
+    orders: Option<paper::OrderSide>,
 }
 
 /// Counters another thread may read while the driver runs (atomics, updated
@@ -559,6 +566,20 @@ pub struct LiveStatus {
     pub resyncs: AtomicU64,
     /// 0 starting, 1 connected, 2 degraded, 3 reconnecting.
     pub state: AtomicU64,
+    /// Best bid of the first symbol, in 10⁻⁸ units (0 while unknown or not
+    /// live).
+    pub best_bid_units: AtomicU64,
+    /// Best ask of the first symbol, in 10⁻⁸ units (0 while unknown or not
+    /// live).
+    pub best_ask_units: AtomicU64,
+    /// Orders in the gateway's table.
+    pub orders: AtomicU64,
+    /// Of them, in a final state (filled, canceled, rejected, expired).
+    pub orders_final: AtomicU64,
+    /// Fills applied to the portfolio.
+    pub fills: AtomicU64,
+    /// Whether the user-data stream is subscribed (WS-API link up).
+    pub user_data: AtomicBool,
 }
 
 fn wall_ns() -> u64 {
@@ -696,6 +717,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             waker,
             commands: None,
             method_queue: Vec::with_capacity(COMMAND_QUEUE_LEN),
+            orders: None,
         })
     }
 
@@ -875,7 +897,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         let deadline = self.cfg.duration.map(|d| started + d);
         // The server's own limits, before the first snapshot (weight 20).
         let info = LimitedEndpoint::ExchangeInfo.request();
-        if self.limiter.admit(&info, wall_ns()).is_ok() {
+        if self.limiter().admit(&info, wall_ns()).is_ok() {
             self.rest.ask(RestRequest::ExchangeInfo, started);
         }
         loop {
@@ -906,6 +928,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             }
             self.rest_replies(Instant::now());
             self.on_commands(Instant::now());
+            self.on_order_commands();
             self.publish();
         }
         for l in &mut self.links {
@@ -913,6 +936,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 c.close(self.poll.registry());
             }
         }
+        self.close_orders();
         self.update_state(Instant::now());
         self.counters.rest_refused = self.rest.refused;
         LiveOutcome {
@@ -943,6 +967,30 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 FeedState::Reconnecting { .. } => 3,
             };
             s.state.store(code, Ordering::Relaxed);
+            let top = self.engine.symbols().next().filter(|r| r.live);
+            let units = |l: Option<crate::binance::fast::Level>| {
+                l.map_or(0, |l| u64::try_from(l.price.units()).unwrap_or(0))
+            };
+            s.best_bid_units
+                .store(units(top.and_then(|r| r.best_bid)), Ordering::Relaxed);
+            s.best_ask_units
+                .store(units(top.and_then(|r| r.best_ask)), Ordering::Relaxed);
+            if let Some(o) = &self.orders {
+                let total = o.gateway.table.iter().count() as u64;
+                let done = o
+                    .gateway
+                    .table
+                    .iter()
+                    .filter(|x| x.status.is_terminal())
+                    .count() as u64;
+                s.orders.store(total, Ordering::Relaxed);
+                s.orders_final.store(done, Ordering::Relaxed);
+                s.fills.store(o.counters.fills, Ordering::Relaxed);
+                s.user_data.store(
+                    o.counters.subscribed > 0 && o.token().is_some(),
+                    Ordering::Relaxed,
+                );
+            }
         }
     }
 
@@ -967,11 +1015,18 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 until = until.min(s.not_before.max(now + Duration::from_millis(1)));
             }
         }
+        if let Some(t) = self.order_deadline(now) {
+            until = until.min(t.max(now + Duration::from_millis(1)));
+        }
         until.saturating_duration_since(now)
     }
 
     /// A readiness event for `token`.
     fn on_ready(&mut self, token: Token, woke: Instant) {
+        if self.orders.as_ref().and_then(|o| o.token()) == Some(token) {
+            self.on_order_ready();
+            return;
+        }
         let Some((li, is_next)) = self.links.iter().position_map(token) else {
             return;
         };
@@ -1406,6 +1461,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             self.link_timers(li, now);
         }
         self.snapshot_timers(now);
+        self.order_timers(now);
         self.update_state(now);
     }
 
@@ -1538,7 +1594,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 limit: self.cfg.snapshot_limit,
             }
             .request();
-            if let Err(refusal) = self.limiter.admit(&limited, wall) {
+            if let Err(refusal) = self.limiter().admit(&limited, wall) {
                 self.counters.limiter_held += 1;
                 let wait = refusal.retry_at_ns().map_or(SNAPSHOT_RETRY_CAP, |t| {
                     Duration::from_nanos(t.saturating_sub(wall))
@@ -1585,14 +1641,14 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             let wall = wall_ns();
             for (name, value) in &ans.limit_headers {
                 // A malformed header is the server's problem; it is ignored.
-                let _ = self.limiter.observe_header(name, value, wall);
+                let _ = self.limiter().observe_header(name, value, wall);
             }
             if ans.status == 429 || ans.status == 418 {
                 let code = serde_json::from_slice::<serde_json::Value>(&ans.body)
                     .ok()
                     .and_then(|v| v.get("code").and_then(|c| c.as_i64()))
                     .and_then(|c| i32::try_from(c).ok());
-                self.limiter.on_http_status(
+                self.limiter().on_http_status(
                     ans.status,
                     code,
                     ans.retry_after.map(|d| d.as_secs()),
@@ -1681,7 +1737,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         let why = match reply.result {
             Ok(ans) if ans.status == 200 => {
                 match crate::binance::exchange_info::decode_exchange_info(&ans.body) {
-                    Ok(info) => match self.limiter.reload(&info.rate_limits) {
+                    Ok(info) => match self.limiter().reload(&info.rate_limits) {
                         Ok(()) => {
                             self.counters.limits_loaded = true;
                             return;
