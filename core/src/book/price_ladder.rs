@@ -385,7 +385,7 @@ impl PriceLadder {
 
     /// Sets the quantity at `price`; a quantity of zero removes the level.
     /// Never allocates.
-    #[inline]
+    #[inline(always)]
     pub fn set(&mut self, price: Price, qty: Qty) -> SetOutcome {
         let key = self.key(price);
         match self.window_index(key) {
@@ -394,7 +394,7 @@ impl PriceLadder {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn set_in_window(&mut self, q: usize, key: i64, qty: Qty) -> SetOutcome {
         let s = self.slot(q);
         let old = self.qty[s];
