@@ -278,17 +278,17 @@ const LEVEL_WINDOW: usize = 39;
 #[inline(always)]
 fn level_words(b: &[u8], at: usize) -> Option<(i64, i64, usize)> {
     let c: &[u8; LEVEL_WINDOW] = b.get(at..at + LEVEL_WINDOW)?.try_into().ok()?;
-    if c[0] != b'[' || c[1] != b'"' {
+    if u16::from_le_bytes([c[0], c[1]]) != u16::from_le_bytes(*b"[\"") {
         return None;
     }
     let mut bad = 0u64;
-    let (price, n) = dec_words(c, 2, &mut bad)?;
+    let (price, n) = dec_words(c, 2, PRICE_INT_DIGITS, &mut bad)?;
     // After the price's closing quote: `,"`.
     let q = 2 + n;
-    if c[q] != b',' || c[q + 1] != b'"' {
+    if u16::from_le_bytes([c[q], c[q + 1]]) != u16::from_le_bytes(*b",\"") {
         return None;
     }
-    let (qty, m) = dec_words(c, q + 2, &mut bad)?;
+    let (qty, m) = dec_words(c, q + 2, QTY_INT_DIGITS, &mut bad)?;
     let end = q + 2 + m;
     if c[end] != b']' || bad & HIGH != 0 {
         return None;
@@ -296,16 +296,29 @@ fn level_words(b: &[u8], at: usize) -> Option<(i64, i64, usize)> {
     Some((price, qty, at + end + 1))
 }
 
+/// The integer length tried first for a price (BTCUSDT's) and for a
+/// quantity (most of them); the other is tried next, then the rest.
+const PRICE_INT_DIGITS: usize = 5;
+const QTY_INT_DIGITS: usize = 1;
+
 /// `<1..=7 digits>.<8 digits>"` at `c[at..]` (`at` ≤ 21): the value and the
-/// length consumed (through the closing quote, at most 17). Whether every
-/// digit is one is left in `bad`: a non-digit sets a bit of [`HIGH`] there.
+/// length consumed (through the closing quote, at most 17); `likely` is the
+/// integer length tried first ([`PRICE_INT_DIGITS`] or [`QTY_INT_DIGITS`]).
+/// Whether every digit is one is left in `bad`: a non-digit sets a bit of
+/// [`HIGH`] there.
 #[inline(always)]
-fn dec_words(c: &[u8; LEVEL_WINDOW], at: usize, bad: &mut u64) -> Option<(i64, usize)> {
+fn dec_words(
+    c: &[u8; LEVEL_WINDOW],
+    at: usize,
+    likely: usize,
+    bad: &mut u64,
+) -> Option<(i64, usize)> {
     let c: &[u8; 17] = c.get(at..at + 17)?.try_into().ok()?;
-    let n = if c[5] == b'.' {
-        5
-    } else if c[1] == b'.' {
-        1
+    let other = PRICE_INT_DIGITS + QTY_INT_DIGITS - likely;
+    let n = if c[likely] == b'.' {
+        likely
+    } else if c[other] == b'.' {
+        other
     } else {
         (2..8).find(|&i| c[i] == b'.')?
     };
@@ -531,7 +544,56 @@ fn payload(l: &mut L<'_>, depth: &mut DepthBuf) -> Option<HotEvent> {
 
 #[cfg(test)]
 mod tests {
-    use super::{eight_digits, string_end};
+    use super::{eight_digits, level_words, string_end, L, LEVEL_WINDOW};
+
+    /// The byte-by-byte reading of one level: `(price, qty, end)`.
+    fn level_bytes(b: &[u8]) -> Option<(i64, i64, usize)> {
+        let mut l = L { b, p: 0 };
+        l.lit(b"[\"")?;
+        let price = l.dec()?;
+        l.lit(b",\"")?;
+        let qty = l.dec()?;
+        l.lit(b"]")?;
+        Some((price, qty, l.p))
+    }
+
+    #[test]
+    fn level_words_agrees_with_the_byte_path() {
+        let cases: [&[u8]; 16] = [
+            br#"["61602.01000000","1.67177000"]"#,
+            br#"["61602.01000000","0.00000000"]"#,
+            br#"["61602.01000000","12.50000000"]"#,
+            br#"["1.00000000","1234567.12345678"]"#,
+            br#"["1234567.12345678","5.00000000"]"#,
+            br#"["12345678.12345678","5.00000000"]"#,
+            br#"["0061602.01000000","007.00000000"]"#,
+            br#"["61602.0100000","1.67177000"]"#,
+            br#"["61602.010000000","1.67177000"]"#,
+            br#"["61602.0100000a","1.67177000"]"#,
+            br#"["6160a.01000000","1.67177000"]"#,
+            br#"["61602.01000000","1.6717700/"]"#,
+            br#"[".01000000","1.67177000"]"#,
+            br#"["6.1.02.01000000","1.67177000"]"#,
+            br#"["61602.01000000", "1.67177000"]"#,
+            br#"["61602.01000000","1.67177000"}"#,
+        ];
+        for c in cases {
+            let mut b = c.to_vec();
+            b.resize(c.len().max(LEVEL_WINDOW) + 8, b' ');
+            let fast = level_words(&b, 0);
+            if let Some(v) = fast {
+                assert_eq!(Some(v), level_bytes(&b), "{}", String::from_utf8_lossy(c));
+            }
+        }
+        let mut b = br#"["61602.01000000","1.67177000"],"#.to_vec();
+        b.resize(LEVEL_WINDOW + 8, b' ');
+        assert_eq!(
+            level_words(&b, 0),
+            Some((6_160_201_000_000, 167_177_000, 31))
+        );
+        // Fewer than LEVEL_WINDOW bytes left: the byte path's turn.
+        assert_eq!(level_words(br#"["61602.01000000","1.67177000"]"#, 0), None);
+    }
 
     #[test]
     fn string_end_finds_the_quote_or_refuses() {
