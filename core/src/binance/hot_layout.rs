@@ -363,10 +363,12 @@ fn eight_digits(word: u64) -> Option<u64> {
 /// (first digit in the lowest byte).
 #[inline(always)]
 fn combine_digits(mut v: u64) -> u64 {
-    // Pairwise combine: bytes → 2-digit, → 4-digit, → 8-digit values.
-    v = (v.wrapping_mul(10) + (v >> 8)) & 0x00FF_00FF_00FF_00FF;
-    v = (v.wrapping_mul(100) + (v >> 16)) & 0x0000_FFFF_0000_FFFF;
-    (v.wrapping_mul(10_000) + (v >> 32)) & 0xFFFF_FFFF
+    // Pairwise combine: bytes → 2-digit, → 4-digit, → 8-digit values, one
+    // multiplication each: `v × (1 + 10·2^8) >> 8` puts `10·d[i] + d[i+1]`
+    // in byte i (no sum reaches 256, so nothing carries between bytes).
+    v = (v.wrapping_mul(1 + (10 << 8)) >> 8) & 0x00FF_00FF_00FF_00FF;
+    v = (v.wrapping_mul(1 + (100 << 16)) >> 16) & 0x0000_FFFF_0000_FFFF;
+    v.wrapping_mul(1 + (10_000 << 32)) >> 32
 }
 
 /// The length of a plain string whose contents start at `start`: the offset
