@@ -245,7 +245,7 @@ const HIGH: u64 = 0x8080_8080_8080_8080;
 #[inline(never)]
 fn level_run(b: &[u8], mut p: usize, out: &mut Vec<Level>) -> Option<(usize, bool)> {
     while out.len() < MAX_DEPTH_LEVELS_PER_SIDE {
-        let Some((price, qty, end)) = level_words(b, p) else {
+        let Some((price, qty, end)) = level_words(b, p).or_else(|| level_words_at_end(b, p)) else {
             break;
         };
         out.push(Level {
@@ -259,6 +259,22 @@ fn level_run(b: &[u8], mut p: usize, out: &mut Vec<Level>) -> Option<(usize, boo
         }
     }
     Some((p, false))
+}
+
+/// [`level_words`] for a level with fewer than [`LEVEL_WINDOW`] bytes left
+/// in the frame (the last one): the rest is copied into a window padded with
+/// spaces, which no check of [`level_words`] accepts, so what it accepts lies
+/// in the frame.
+#[inline(never)]
+fn level_words_at_end(b: &[u8], at: usize) -> Option<(i64, i64, usize)> {
+    let rest = b.get(at..)?;
+    if rest.len() >= LEVEL_WINDOW {
+        return None;
+    }
+    let mut pad = [b' '; LEVEL_WINDOW];
+    pad[..rest.len()].copy_from_slice(rest);
+    let (price, qty, end) = level_words(&pad, 0)?;
+    Some((price, qty, at + end))
 }
 
 /// Bytes a level of the common shape may take: `["` + 16 + `","` + 16 + `"]`.
@@ -546,7 +562,7 @@ fn payload(l: &mut L<'_>, depth: &mut DepthBuf) -> Option<HotEvent> {
 
 #[cfg(test)]
 mod tests {
-    use super::{eight_digits, level_words, string_end, L, LEVEL_WINDOW};
+    use super::{eight_digits, level_words, level_words_at_end, string_end, L, LEVEL_WINDOW};
 
     /// The byte-by-byte reading of one level: `(price, qty, end)`.
     fn level_bytes(b: &[u8]) -> Option<(i64, i64, usize)> {
@@ -593,8 +609,17 @@ mod tests {
             level_words(&b, 0),
             Some((6_160_201_000_000, 167_177_000, 31))
         );
-        // Fewer than LEVEL_WINDOW bytes left: the byte path's turn.
-        assert_eq!(level_words(br#"["61602.01000000","1.67177000"]"#, 0), None);
+        // Fewer than LEVEL_WINDOW bytes left: padded, the same reading.
+        let last = br#"["61602.01000000","1.67177000"]}}"#;
+        assert_eq!(level_words(last, 0), None);
+        assert_eq!(level_words_at_end(last, 0), level_bytes(last));
+        assert_eq!(
+            level_words_at_end(last, 0),
+            Some((6_160_201_000_000, 167_177_000, 31))
+        );
+        for cut in 0..last.len() - 2 {
+            assert_eq!(level_words_at_end(&last[..cut], 0), None, "cut at {cut}");
+        }
     }
 
     #[test]
