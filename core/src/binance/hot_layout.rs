@@ -200,6 +200,16 @@ impl L<'_> {
             return Some(());
         }
         loop {
+            // A run of levels of the common shape, in a function of its own
+            // (the position and the buffer's length stay in registers).
+            match level_run(self.b, self.p, out)? {
+                (end, true) => {
+                    self.p = end;
+                    return Some(());
+                }
+                (p, false) => self.p = p,
+            }
+            // One level of another shape, byte by byte.
             if out.len() == MAX_DEPTH_LEVELS_PER_SIDE {
                 return None;
             }
@@ -224,6 +234,128 @@ impl L<'_> {
     }
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Levels of the common shape from `p` on, pushed to `out`:
+/// `Some((offset after the closing ']', true))` when the array ended,
+/// `Some((offset of the level, false))` at a level of another shape (or too
+/// near the end of the frame, or at the bound) for the byte-by-byte path,
+/// `None` when what follows a level is neither ',' nor ']'.
+#[inline(never)]
+fn level_run(b: &[u8], mut p: usize, out: &mut Vec<Level>) -> Option<(usize, bool)> {
+    while out.len() < MAX_DEPTH_LEVELS_PER_SIDE {
+        let Some((price, qty, end)) = level_words(b, p).or_else(|| level_words_at_end(b, p)) else {
+            break;
+        };
+        out.push(Level {
+            price: Price::from_units_unchecked(price),
+            qty: Qty::from_units_unchecked(qty),
+        });
+        match b.get(end) {
+            Some(b',') => p = end + 1,
+            Some(b']') => return Some((end + 1, true)),
+            _ => return None,
+        }
+    }
+    Some((p, false))
+}
+
+/// [`level_words`] for a level with fewer than [`LEVEL_WINDOW`] bytes left
+/// in the frame (the last one): the rest is copied into a window padded with
+/// spaces, which no check of [`level_words`] accepts, so what it accepts lies
+/// in the frame.
+#[inline(never)]
+fn level_words_at_end(b: &[u8], at: usize) -> Option<(i64, i64, usize)> {
+    let rest = b.get(at..)?;
+    if rest.len() >= LEVEL_WINDOW {
+        return None;
+    }
+    let mut pad = [b' '; LEVEL_WINDOW];
+    pad[..rest.len()].copy_from_slice(rest);
+    let (price, qty, end) = level_words(&pad, 0)?;
+    Some((price, qty, at + end))
+}
+
+/// Bytes a level of the common shape may take: `["` + 16 + `","` + 16 + `"]`.
+const LEVEL_WINDOW: usize = 39;
+
+/// One level `["<price>","<qty>"]` at `at`, both decimals of the shape
+/// `<1..=7 digits>.<8 digits>`, without a loop or a per-digit branch:
+/// `(price, qty, offset after the level's ']')`. `None`: any other shape, or
+/// fewer than [`LEVEL_WINDOW`] bytes left, for the byte-by-byte path (which
+/// decides).
+///
+/// The dot is looked for at the integer lengths Binance prints most (five
+/// for a BTCUSDT price, one for most quantities) by single byte compares,
+/// which the branch predictor learns, so where the next value starts does
+/// not wait for the digits to be converted. The digits of the level are
+/// checked together (one test per level) and converted a word at a time.
+#[inline(always)]
+fn level_words(b: &[u8], at: usize) -> Option<(i64, i64, usize)> {
+    let c: &[u8; LEVEL_WINDOW] = b.get(at..at + LEVEL_WINDOW)?.try_into().ok()?;
+    if u16::from_le_bytes([c[0], c[1]]) != u16::from_le_bytes(*b"[\"") {
+        return None;
+    }
+    let mut bad = 0u64;
+    let (price, n) = dec_words(c, 2, PRICE_INT_DIGITS, &mut bad)?;
+    // After the price's closing quote: `,"`.
+    let q = 2 + n;
+    if u16::from_le_bytes([c[q], c[q + 1]]) != u16::from_le_bytes(*b",\"") {
+        return None;
+    }
+    let (qty, m) = dec_words(c, q + 2, QTY_INT_DIGITS, &mut bad)?;
+    let end = q + 2 + m;
+    if c[end] != b']' || bad & HIGH != 0 {
+        return None;
+    }
+    Some((price, qty, at + end + 1))
+}
+
+/// The integer length tried first for a price (BTCUSDT's) and for a
+/// quantity (most of them); the other is tried next, then the rest.
+const PRICE_INT_DIGITS: usize = 5;
+const QTY_INT_DIGITS: usize = 1;
+
+/// `<1..=7 digits>.<8 digits>"` at `c[at..]` (`at` ≤ 21): the value and the
+/// length consumed (through the closing quote, at most 17); `likely` is the
+/// integer length tried first ([`PRICE_INT_DIGITS`] or [`QTY_INT_DIGITS`]).
+/// Whether every digit is one is left in `bad`: a non-digit sets a bit of
+/// [`HIGH`] there.
+#[inline(always)]
+fn dec_words(
+    c: &[u8; LEVEL_WINDOW],
+    at: usize,
+    likely: usize,
+    bad: &mut u64,
+) -> Option<(i64, usize)> {
+    let c: &[u8; 17] = c.get(at..at + 17)?.try_into().ok()?;
+    let other = PRICE_INT_DIGITS + QTY_INT_DIGITS - likely;
+    let n = if c[likely] == b'.' {
+        likely
+    } else if c[other] == b'.' {
+        other
+    } else {
+        (2..8).find(|&i| c[i] == b'.')?
+    };
+    if c[n + 9] != b'"' {
+        return None;
+    }
+    let mut head = [0u8; 8];
+    head.copy_from_slice(&c[..8]);
+    let mut tail = [0u8; 8];
+    tail.copy_from_slice(&c[n + 1..n + 9]);
+    // Digits become the values 0..=9, and only digits do; the integer's
+    // bytes from the dot on are shifted out, zero bytes (leading zeros) in.
+    let int = (u64::from_le_bytes(head) ^ (u64::from(b'0') * ONES)) << (64 - 8 * n as u32);
+    let frac = u64::from_le_bytes(tail) ^ (u64::from(b'0') * ONES);
+    // A byte above 9 sets its high bit: with every byte a digit nothing
+    // carries, and the lowest offending byte is always flagged.
+    *bad |= (int.wrapping_add(0x76 * ONES) | int) | (frac.wrapping_add(0x76 * ONES) | frac);
+    let v = combine_digits(int) as i64 * SCALE + combine_digits(frac) as i64;
+    Some((v, n + 10))
+}
+
 /// Integer digits the word-at-a-time path takes (10^11 × 10^8 fits an i64).
 const MAX_INT_PART_DIGITS: usize = 10;
 const SCALE: i64 = crate::num::SCALE;
@@ -240,12 +372,19 @@ fn eight_digits(word: u64) -> Option<u64> {
     if !(high_ok && low_ok) {
         return None;
     }
-    // Pairwise combine: bytes → 2-digit, → 4-digit, → 8-digit values.
-    let mut v = word & (0x0F * ONES);
-    v = (v.wrapping_mul(10) + (v >> 8)) & 0x00FF_00FF_00FF_00FF;
-    v = (v.wrapping_mul(100) + (v >> 16)) & 0x0000_FFFF_0000_FFFF;
-    v = (v.wrapping_mul(10_000) + (v >> 32)) & 0xFFFF_FFFF;
-    Some(v)
+    Some(combine_digits(word & (0x0F * ONES)))
+}
+
+/// The value of eight digit values 0..=9, one per byte, packed little-endian
+/// (first digit in the lowest byte).
+#[inline(always)]
+fn combine_digits(mut v: u64) -> u64 {
+    // Pairwise combine: bytes → 2-digit, → 4-digit, → 8-digit values, one
+    // multiplication each: `v × (1 + 10·2^8) >> 8` puts `10·d[i] + d[i+1]`
+    // in byte i (no sum reaches 256, so nothing carries between bytes).
+    v = (v.wrapping_mul(1 + (10 << 8)) >> 8) & 0x00FF_00FF_00FF_00FF;
+    v = (v.wrapping_mul(1 + (100 << 16)) >> 16) & 0x0000_FFFF_0000_FFFF;
+    v.wrapping_mul(1 + (10_000 << 32)) >> 32
 }
 
 /// The length of a plain string whose contents start at `start`: the offset
@@ -423,7 +562,65 @@ fn payload(l: &mut L<'_>, depth: &mut DepthBuf) -> Option<HotEvent> {
 
 #[cfg(test)]
 mod tests {
-    use super::{eight_digits, string_end};
+    use super::{eight_digits, level_words, level_words_at_end, string_end, L, LEVEL_WINDOW};
+
+    /// The byte-by-byte reading of one level: `(price, qty, end)`.
+    fn level_bytes(b: &[u8]) -> Option<(i64, i64, usize)> {
+        let mut l = L { b, p: 0 };
+        l.lit(b"[\"")?;
+        let price = l.dec()?;
+        l.lit(b",\"")?;
+        let qty = l.dec()?;
+        l.lit(b"]")?;
+        Some((price, qty, l.p))
+    }
+
+    #[test]
+    fn level_words_agrees_with_the_byte_path() {
+        let cases: [&[u8]; 16] = [
+            br#"["61602.01000000","1.67177000"]"#,
+            br#"["61602.01000000","0.00000000"]"#,
+            br#"["61602.01000000","12.50000000"]"#,
+            br#"["1.00000000","1234567.12345678"]"#,
+            br#"["1234567.12345678","5.00000000"]"#,
+            br#"["12345678.12345678","5.00000000"]"#,
+            br#"["0061602.01000000","007.00000000"]"#,
+            br#"["61602.0100000","1.67177000"]"#,
+            br#"["61602.010000000","1.67177000"]"#,
+            br#"["61602.0100000a","1.67177000"]"#,
+            br#"["6160a.01000000","1.67177000"]"#,
+            br#"["61602.01000000","1.6717700/"]"#,
+            br#"[".01000000","1.67177000"]"#,
+            br#"["6.1.02.01000000","1.67177000"]"#,
+            br#"["61602.01000000", "1.67177000"]"#,
+            br#"["61602.01000000","1.67177000"}"#,
+        ];
+        for c in cases {
+            let mut b = c.to_vec();
+            b.resize(c.len().max(LEVEL_WINDOW) + 8, b' ');
+            let fast = level_words(&b, 0);
+            if let Some(v) = fast {
+                assert_eq!(Some(v), level_bytes(&b), "{}", String::from_utf8_lossy(c));
+            }
+        }
+        let mut b = br#"["61602.01000000","1.67177000"],"#.to_vec();
+        b.resize(LEVEL_WINDOW + 8, b' ');
+        assert_eq!(
+            level_words(&b, 0),
+            Some((6_160_201_000_000, 167_177_000, 31))
+        );
+        // Fewer than LEVEL_WINDOW bytes left: padded, the same reading.
+        let last = br#"["61602.01000000","1.67177000"]}}"#;
+        assert_eq!(level_words(last, 0), None);
+        assert_eq!(level_words_at_end(last, 0), level_bytes(last));
+        assert_eq!(
+            level_words_at_end(last, 0),
+            Some((6_160_201_000_000, 167_177_000, 31))
+        );
+        for cut in 0..last.len() - 2 {
+            assert_eq!(level_words_at_end(&last[..cut], 0), None, "cut at {cut}");
+        }
+    }
 
     #[test]
     fn string_end_finds_the_quote_or_refuses() {

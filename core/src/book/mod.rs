@@ -2,7 +2,7 @@
 //!
 //! # Structure
 //! Each side is a [`PriceLadder`]: quantities in a dense array indexed by
-//! price tick over a window (2^16 ticks by default) around the top, O(1) per
+//! price tick over a window (2^18 ticks by default) around the top, O(1) per
 //! level update, the best tracked with a two-level bitmap; levels below the
 //! window live in a sorted [`Ladder`] (the far tier), and the window is moved
 //! (rarely, counted) when the top drifts out of it. The tick comes from
@@ -13,8 +13,9 @@
 //! [`OrderBook::on_diff`] ≈ 14 ns per level update, the two [`PriceLadder`]s
 //! alone ≈ 17 ns (2^16-tick window; ≈ 20 ns with 2^18), the sorted
 //! [`Ladder`] ≈ 77 ns, a `BTreeMap<Price, Qty>` ≈ 71 ns. About a third of
-//! the [`PriceLadder`]'s time (perf) is the ~6 % of updates that land in the
-//! far tier (sorted array: search + memmove). Both ladders keep the same
+//! the [`PriceLadder`]'s time (perf) was the ~6 % of updates that land in the
+//! far tier (sorted array: search + memmove) with a 2^16-tick window; the
+//! default is now 2^18 (see [`DEFAULT_WINDOW_TICKS`] for that measurement). Both ladders keep the same
 //! bound (the best `max_levels_per_side` levels; property-tested equal).
 //! Prices and quantities are the exact decimals of [`crate::num`]. Nothing
 //! allocates after [`OrderBook::new`].
