@@ -47,6 +47,55 @@ pub struct Faults {
     pub ban_for: Duration,
 }
 
+/// Faults of the WS-API side (`/ws-api/v3`), on order requests
+/// (`order.place`, `order.cancelReplace`) only. Zero / `None` means off.
+/// Counts are 1-based and over the whole sim (every connection).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WsApiFaults {
+    /// Answer the first N order requests (after the 418s) with status 429,
+    /// -1015, `retryAfter` = now + `retry_after`; the order is not placed.
+    pub order_429_first: u32,
+    /// `retryAfter` of those 429s, from the moment of the answer.
+    pub retry_after: Duration,
+    /// Answer the first N order requests with status 418, -1003, an IP ban
+    /// of `ban_for`; the order is not placed.
+    pub order_418_first: u32,
+    /// The ban's length.
+    pub ban_for: Duration,
+    /// Process the Nth order request (the order is placed), then close the
+    /// TCP connection without answering it (once).
+    pub cut_after_order: Option<u64>,
+}
+
+/// What the WS-API does with one order request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderFault {
+    /// Nothing: processed and answered.
+    None,
+    /// Answered 418 (ban), not processed.
+    Ban,
+    /// Answered 429, not processed.
+    TooMany,
+    /// Processed, then the connection is closed unanswered.
+    Cut,
+}
+
+impl WsApiFaults {
+    /// The fault for the `n`th order request (1-based, sim-wide).
+    pub fn order_fault(&self, n: u64) -> OrderFault {
+        let bans = u64::from(self.order_418_first);
+        if n <= bans {
+            OrderFault::Ban
+        } else if n <= bans + u64::from(self.order_429_first) {
+            OrderFault::TooMany
+        } else if self.cut_after_order == Some(n) {
+            OrderFault::Cut
+        } else {
+            OrderFault::None
+        }
+    }
+}
+
 /// What a connection does with one outgoing item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action<T> {
@@ -320,5 +369,28 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&s).unwrap();
         assert_eq!(v["e"], "oversized");
         assert!(serde_json::from_str::<serde_json::Value>(MALFORMED_FRAME).is_err());
+    }
+
+    #[test]
+    fn ws_api_order_faults_bans_first_then_429s_then_the_cut() {
+        let f = WsApiFaults {
+            order_418_first: 1,
+            order_429_first: 2,
+            cut_after_order: Some(5),
+            ..WsApiFaults::default()
+        };
+        let got: Vec<OrderFault> = (1..=6).map(|n| f.order_fault(n)).collect();
+        assert_eq!(
+            got,
+            [
+                OrderFault::Ban,
+                OrderFault::TooMany,
+                OrderFault::TooMany,
+                OrderFault::None,
+                OrderFault::Cut,
+                OrderFault::None
+            ]
+        );
+        assert_eq!(WsApiFaults::default().order_fault(1), OrderFault::None);
     }
 }

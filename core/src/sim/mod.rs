@@ -33,7 +33,7 @@ mod ws;
 mod ws_api;
 
 pub use api::SimAccount;
-pub use faults::Faults;
+pub use faults::{Faults, OrderFault, WsApiFaults};
 pub use matching::EngineConfig;
 pub use source::{CaptureFormat, SimSource};
 
@@ -90,6 +90,8 @@ pub struct SimConfig {
     pub engine: EngineConfig,
     /// Offset of the sim's clock from the machine's, ms (provokes -1021).
     pub clock_skew_ms: i64,
+    /// Faults of the WS-API's order requests.
+    pub ws_api_faults: WsApiFaults,
 }
 
 impl SimConfig {
@@ -110,6 +112,7 @@ impl SimConfig {
             accounts: vec![SimAccount::default()],
             engine: EngineConfig::default(),
             clock_skew_ms: 0,
+            ws_api_faults: WsApiFaults::default(),
         }
     }
 }
@@ -226,6 +229,14 @@ pub struct SimStats {
     pub orders_rate_limited: u64,
     /// User-data events queued for subscribers.
     pub user_events: u64,
+    /// Order requests read on the WS-API (before any fault).
+    pub ws_api_order_requests: u64,
+    /// Order requests answered 429 by `WsApiFaults::order_429_first`.
+    pub ws_api_429_injected: u64,
+    /// Order requests answered 418 by `WsApiFaults::order_418_first`.
+    pub ws_api_418_injected: u64,
+    /// WS-API connections closed unanswered by `WsApiFaults::cut_after_order`.
+    pub ws_api_cuts: u64,
 }
 
 macro_rules! counters {
@@ -281,7 +292,27 @@ counters!(
     bad_timestamps,
     orders_rate_limited,
     user_events,
+    ws_api_order_requests,
+    ws_api_429_injected,
+    ws_api_418_injected,
+    ws_api_cuts,
 );
+
+/// WS-API requests the sim remembers at most ([`Sim::ws_api_log`]).
+pub const MAX_WS_API_LOG: usize = 100_000;
+
+/// One WS-API request as the sim read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WsApiRequest {
+    /// When it was read, the sim's clock, ms since the epoch.
+    pub at_ms: u64,
+    /// Its method (empty when the frame did not name one).
+    pub method: String,
+    /// An order request (`order.place`, `order.cancelReplace`).
+    pub order: bool,
+    /// The injected answer, if a fault answered it: (status, `retryAfter` ms).
+    pub injected: Option<(u16, u64)>,
+}
 
 /// Milliseconds since the Unix epoch (0 if the clock is before it).
 pub(crate) fn unix_ms() -> u64 {
@@ -324,6 +355,8 @@ pub(crate) struct Shared {
     pub(crate) next_conn_id: AtomicU64,
     pub(crate) rest: Mutex<rest::RestState>,
     pub(crate) api: Mutex<api::ApiState>,
+    /// Every WS-API request read, oldest first (at most [`MAX_WS_API_LOG`]).
+    pub(crate) ws_api_log: Mutex<Vec<WsApiRequest>>,
 }
 
 impl Shared {
@@ -451,6 +484,7 @@ impl Sim {
             next_conn_id: AtomicU64::new(1),
             rest: Mutex::new(rest::RestState::default()),
             api: Mutex::new(api_state),
+            ws_api_log: Mutex::new(Vec::new()),
         });
         shared
             .stats
@@ -511,6 +545,12 @@ impl Sim {
     /// A snapshot of the counters.
     pub fn stats(&self) -> SimStats {
         self.shared.stats.snapshot()
+    }
+
+    /// The WS-API requests read so far, oldest first (the first
+    /// [`MAX_WS_API_LOG`]).
+    pub fn ws_api_log(&self) -> Vec<WsApiRequest> {
+        lock(&self.shared.ws_api_log).clone()
     }
 
     /// Stops every thread and closes every socket (and removes a temporary

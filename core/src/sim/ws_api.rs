@@ -5,14 +5,113 @@
 //! No per-second message limit applies here (Binance counts request weight).
 
 use super::api::{self, Transport, UserSink};
+use super::faults::OrderFault;
 use super::ws::{would_block, Io};
-use super::{bump, lock, Shared};
+use super::{bump, lock, Shared, WsApiRequest, MAX_WS_API_LOG};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Instant;
 use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::protocol::CloseFrame;
 use tungstenite::{Message, WebSocket};
+
+/// Methods that count against the ORDERS limit on this endpoint.
+const ORDER_METHODS: [&str; 2] = ["order.place", "order.cancelReplace"];
+
+/// What to do with one request frame.
+pub(crate) enum Answer {
+    /// Send this reply.
+    Reply(String),
+    /// The request was processed; close the connection without answering.
+    Cut,
+}
+
+/// Remembers a request in the sim's log (bounded).
+fn log_request(shared: &Shared, method: &str, order: bool, injected: Option<(u16, u64)>) {
+    let mut log = lock(&shared.ws_api_log);
+    if log.len() < MAX_WS_API_LOG {
+        log.push(WsApiRequest {
+            at_ms: api::server_ms(shared),
+            method: method.to_string(),
+            order,
+            injected,
+        });
+    }
+}
+
+/// Answers one request frame, applying the WS-API faults to order requests.
+pub(crate) fn answer_with_faults(
+    shared: &Shared,
+    text: &str,
+    sinks: &mut Vec<Arc<UserSink>>,
+) -> Answer {
+    let method = serde_json::from_str::<Value>(text)
+        .ok()
+        .and_then(|v| v.get("method").and_then(Value::as_str).map(str::to_string))
+        .unwrap_or_default();
+    let order = ORDER_METHODS.contains(&method.as_str());
+    if !order {
+        log_request(shared, &method, false, None);
+        return Answer::Reply(answer(shared, text, sinks));
+    }
+    let n = shared
+        .stats
+        .ws_api_order_requests
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        + 1;
+    let faults = &shared.cfg.ws_api_faults;
+    let id = serde_json::from_str::<Value>(text)
+        .ok()
+        .and_then(|v| v.get("id").cloned())
+        .unwrap_or(Value::Null);
+    let now = api::server_ms(shared);
+    let refuse = |status: u16, code: i64, msg: String, retry: u64| {
+        log_request(shared, &method, true, Some((status, retry)));
+        json!({"id": id, "status": status,
+            "error": {"code": code, "msg": msg, "data": {"serverTime": now, "retryAfter": retry}}})
+        .to_string()
+    };
+    match faults.order_fault(n) {
+        OrderFault::None => {
+            log_request(shared, &method, true, None);
+            Answer::Reply(answer(shared, text, sinks))
+        }
+        OrderFault::Ban => {
+            bump(&shared.stats.http_418);
+            bump(&shared.stats.ws_api_418_injected);
+            let until = now.saturating_add(faults.ban_for.as_millis() as u64);
+            eprintln!("sim: fault=ws_api_418 conn=ws-api request={n} banned_until_ms={until}");
+            Answer::Reply(refuse(
+                418,
+                -1003,
+                format!("Way too much request weight used; IP banned until {until}. Please use WebSocket Streams for live updates to avoid bans."),
+                until,
+            ))
+        }
+        OrderFault::TooMany => {
+            bump(&shared.stats.http_429);
+            bump(&shared.stats.ws_api_429_injected);
+            let retry = now.saturating_add(faults.retry_after.as_millis() as u64);
+            eprintln!("sim: fault=ws_api_429 conn=ws-api request={n} retry_after_ms={retry}");
+            Answer::Reply(refuse(
+                429,
+                -1015,
+                format!(
+                    "Too many new orders; current limit is {} orders per 10 SECOND.",
+                    api::ORDERS_PER_10S
+                ),
+                retry,
+            ))
+        }
+        OrderFault::Cut => {
+            log_request(shared, &method, true, None);
+            let _ = answer(shared, text, sinks);
+            bump(&shared.stats.ws_api_cuts);
+            eprintln!("sim: fault=ws_api_cut conn=ws-api request={n} (processed, unanswered)");
+            Answer::Cut
+        }
+    }
+}
 
 /// Answers one request frame; a subscription it opens is added to `sinks`.
 pub(crate) fn answer(shared: &Shared, text: &str, sinks: &mut Vec<Arc<UserSink>>) -> String {
@@ -129,7 +228,11 @@ fn serve(shared: &Shared, ws: &mut WebSocket<Io>, sinks: &mut Vec<Arc<UserSink>>
         }
         match ws.read() {
             Ok(Message::Text(t)) => {
-                let reply = answer(shared, t.as_str(), sinks);
+                let reply = match answer_with_faults(shared, t.as_str(), sinks) {
+                    Answer::Reply(r) => r,
+                    // Dropping the socket closes the TCP connection.
+                    Answer::Cut => return "fault: cut after an order request".into(),
+                };
                 // Events the request caused go out after its answer.
                 if ws.send(Message::text(reply)).is_err() {
                     return "write failed (reply)".into();
