@@ -1,0 +1,270 @@
+//! The order side under exchange faults, through the real client (the live
+//! driver's WS-API link and gateway) against `kairos sim` on loopback:
+//! a burst of 10 000 intents never draws a 429; an injected 429 storm and a
+//! 418 ban stop order traffic until the stated time, then it resumes; a place
+//! request whose answer is lost is resolved by its client order id and
+//! exactly one order exists; a rejected order ends REJECTED with the
+//! exchange's reason and is not sent again.
+
+use kairos_core::auth::Credentials;
+use kairos_core::binance::fast::Symbol;
+use kairos_core::binance::types::{OrderType, Side, TimeInForce};
+use kairos_core::drive::live::{
+    LiveConfig, LiveDriver, LiveStatus, NoSink, OrderCommand, OrderConfig, OrderCounters,
+    OrderSender, WS_API_PATH,
+};
+use kairos_core::engine::NoopDecide;
+use kairos_core::limiter::LimiterStats;
+use kairos_core::num::{Price, Qty, Wide};
+use kairos_core::orders::gateway::{GatewayStats, OrderIntent};
+use kairos_core::orders::{ClientId, ClientIdGen, Status};
+use kairos_core::portfolio::{Asset, Balance};
+use kairos_core::sim::api::{DEFAULT_API_KEY, DEFAULT_API_SECRET, ORDERS_PER_10S};
+use kairos_core::sim::{CaptureFormat, Sim, SimConfig, SimSource, WsApiFaults, WsApiRequest};
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Longest any wait may take (a loaded 2-core machine).
+const WAIT: Duration = Duration::from_secs(60);
+const CAPTURE: &str = "hftbacktest_BTCUSDT_20240808T2354_first3000.jsonl.gz";
+/// One tick of BTCUSDT in the capture (0.01), in 10⁻⁸ units.
+const TICK: i64 = 1_000_000;
+/// Order intents in the burst.
+const BURST: usize = 10_000;
+/// The burst is pushed in batches of this many …
+const BURST_BATCH: usize = 100;
+/// … one batch every this long: 100 batches over 12 s, so the burst crosses
+/// at least one 10 s ORDERS window boundary.
+const BURST_BATCH_EVERY: Duration = Duration::from_millis(120);
+/// Length of the sim's short ORDERS window, ms.
+const ORDERS_WINDOW_MS: u64 = 10_000;
+
+fn capture() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/ticks")
+        .join(CAPTURE)
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+fn asset(s: &str) -> Asset {
+    Asset::new(s.as_bytes()).unwrap()
+}
+
+fn btcusdt() -> Symbol {
+    Symbol::new(b"BTCUSDT").unwrap()
+}
+
+fn wait_for(what: &str, f: impl Fn() -> bool) {
+    let t0 = Instant::now();
+    while !f() {
+        assert!(t0.elapsed() < WAIT, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A BTCUSDT limit order of `qty`, `below_pct` % under the bid (never
+/// marketable).
+fn below_bid(
+    status: &LiveStatus,
+    cid: ClientId,
+    qty: &str,
+    below_pct: i64,
+    tif: TimeInForce,
+) -> OrderIntent {
+    let bid = status.best_bid_units.load(Ordering::Relaxed) as i64;
+    let units = (bid - bid * below_pct / 100) / TICK * TICK;
+    OrderIntent {
+        client_id: cid,
+        symbol: btcusdt(),
+        side: Side::Buy,
+        order_type: OrderType::Limit,
+        time_in_force: Some(tif),
+        qty: Qty::parse(qty).unwrap(),
+        price: Price::from_units(units).unwrap(),
+        stop: None,
+        price_places: 2,
+        qty_places: 5,
+    }
+}
+
+/// What a run leaves for the assertions.
+struct Run<R> {
+    sim: Arc<Sim>,
+    out: R,
+    oc: OrderCounters,
+    gw: GatewayStats,
+    limiter: LimiterStats,
+    /// Status and reject reason of each client id the trader named.
+    table: Vec<(Status, String)>,
+}
+
+/// Runs the driver with orders against a sim with `faults` until `trade`
+/// (on its own thread, after a live book and the user-data stream) returns.
+fn run<R: Send + 'static>(
+    faults: WsApiFaults,
+    trade: impl FnOnce(&Sim, &LiveStatus, &mut OrderSender, &mut ClientIdGen) -> (R, Vec<ClientId>)
+        + Send
+        + 'static,
+) -> Run<R> {
+    let mut cfg = SimConfig::new(SimSource::Capture {
+        path: capture(),
+        format: CaptureFormat::Hftbacktest,
+    });
+    cfg.speed = 15.0;
+    cfg.looped = true;
+    cfg.ws_api_faults = faults;
+    let sim = Arc::new(Sim::start(cfg).expect("sim starts"));
+    let live = LiveConfig::new(
+        sim.ws_url(),
+        sim.rest_url(),
+        &["BTCUSDT"],
+        &["depth@100ms", "bookTicker", "trade"],
+    );
+    let mut orders = OrderConfig::new(
+        &format!("{}{WS_API_PATH}", sim.ws_url()),
+        Credentials::hmac(DEFAULT_API_KEY, DEFAULT_API_SECRET),
+    );
+    orders.pairs = vec![(btcusdt(), asset("BTC"), asset("USDT"))];
+    orders.balances = vec![(
+        asset("USDT"),
+        Balance {
+            free: Wide::from_int(10_000).unwrap(),
+            locked: Wide::ZERO,
+        },
+    )];
+    let status = Arc::new(LiveStatus::default());
+    let mut driver = LiveDriver::new(live, NoopDecide, NoSink)
+        .unwrap()
+        .with_orders(orders)
+        .unwrap()
+        .with_status(status.clone());
+    let mut tx = driver.orders().unwrap();
+    let stop = driver.stop_flag();
+    let s = sim.clone();
+    let trader = std::thread::spawn(move || {
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            wait_for("a live book and the user-data stream", || {
+                status.best_bid_units.load(Ordering::Relaxed) > 0
+                    && status.user_data.load(Ordering::Relaxed)
+            });
+            let mut ids = ClientIdGen::new("flt", now_ms()).unwrap();
+            trade(&s, &status, &mut tx, &mut ids)
+        }));
+        stop.store(true, Ordering::Relaxed);
+        out
+    });
+    driver.run();
+    let oc = driver.order_counters().unwrap().clone();
+    let gw = driver.gateway().unwrap();
+    eprintln!("order side: {oc:?}");
+    eprintln!("gateway: {:?}", gw.stats());
+    eprintln!("limiter: {:?}", gw.limiter.stats());
+    eprintln!("sim: {:?}", sim.stats());
+    let (out, ids) = match trader.join().unwrap() {
+        Ok(o) => o,
+        Err(e) => std::panic::resume_unwind(e),
+    };
+    let table = ids
+        .iter()
+        .map(|c| {
+            let o = gw.table.get("BTCUSDT", c.as_str()).expect("tracked");
+            (o.status, o.reject_reason.as_str().to_string())
+        })
+        .collect();
+    Run {
+        sim,
+        out,
+        oc,
+        gw: *gw.stats(),
+        limiter: *gw.limiter.stats(),
+        table,
+    }
+}
+
+/// Most order requests the sim read in any sliding 10 s window.
+fn max_orders_in_window(log: &[WsApiRequest]) -> usize {
+    let t: Vec<u64> = log.iter().filter(|r| r.order).map(|r| r.at_ms).collect();
+    let mut best = 0;
+    let mut lo = 0;
+    for hi in 0..t.len() {
+        while t[hi] - t[lo] >= ORDERS_WINDOW_MS {
+            lo += 1;
+        }
+        best = best.max(hi - lo + 1);
+    }
+    best
+}
+
+#[test]
+fn limiter_burst_of_10000_intents_never_draws_a_429() {
+    let r = run(WsApiFaults::default(), |_, status, tx, ids| {
+        let t0 = Instant::now();
+        for i in 0..BURST {
+            // IOC 5 % under the bid: each one the limiter lets out expires
+            // at once, so no open-order limit interferes.
+            let intent = below_bid(status, ids.next_id(), "0.0001", 5, TimeInForce::Ioc);
+            while !tx.send(OrderCommand::Place(intent)) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            if i % BURST_BATCH == BURST_BATCH - 1 {
+                std::thread::sleep(BURST_BATCH_EVERY);
+            }
+        }
+        eprintln!("burst of {BURST} pushed in {:?}", t0.elapsed());
+        // The last answers and reports.
+        std::thread::sleep(Duration::from_secs(2));
+        ((), Vec::new())
+    });
+    let (oc, gw, sim) = (&r.oc, &r.gw, r.sim.stats());
+    let log = r.sim.ws_api_log();
+    let window = max_orders_in_window(&log);
+    eprintln!(
+        "burst: {} commands, {} sent, {} refused ({} by the limiter, {} by risk), \
+         {} stale; sim read {} order requests, most in a sliding 10 s window {window}",
+        oc.commands,
+        oc.submitted,
+        oc.refused,
+        gw.limiter_refused,
+        gw.risk_refused,
+        oc.refused_stale_book,
+        sim.ws_api_order_requests
+    );
+    // Count in = count out.
+    assert_eq!(oc.commands, BURST as u64);
+    assert_eq!(
+        oc.submitted + oc.refused + oc.refused_stale_book,
+        BURST as u64
+    );
+    // Every refusal is the limiter's, and named so.
+    assert_eq!(oc.refused_stale_book, 0);
+    assert_eq!(gw.risk_refused, 0);
+    assert_eq!(gw.limiter_refused, oc.refused);
+    assert!(oc.refused > 0);
+    assert!(
+        oc.last_refusal
+            .as_deref()
+            .is_some_and(|s| s.starts_with("rate limit:")),
+        "{:?}",
+        oc.last_refusal
+    );
+    // What went out reached the sim, each acknowledged; never a 429.
+    assert_eq!(sim.ws_api_order_requests, oc.submitted);
+    assert_eq!(oc.placed, oc.submitted);
+    assert_eq!(oc.rejected, 0, "{:?}", oc.last_refusal);
+    assert_eq!(sim.orders_rate_limited, 0);
+    assert_eq!(sim.http_429, 0);
+    assert_eq!(r.limiter.http_429, 0);
+    assert_eq!(oc.rate_limited, 0);
+    assert!(window as u64 <= ORDERS_PER_10S, "{window}");
+    assert!(oc.submitted > 0);
+    let () = r.out;
+    assert!(r.table.is_empty());
+}
