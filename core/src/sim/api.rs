@@ -81,22 +81,22 @@ pub(crate) struct UserSink {
     pub(crate) queue: Mutex<VecDeque<String>>,
 }
 
-/// Per-account ORDERS counters.
+/// Per-account ORDERS counters, in fixed windows aligned to the epoch as
+/// Binance counts them (the 10 s windows start at :00, :10, …; the day at
+/// 00:00 UTC), not sliding windows.
 #[derive(Debug, Default, Clone)]
 struct OrderCounts {
-    recent: VecDeque<u64>,
+    window: u64,
+    window_count: u64,
     day: u64,
     day_count: u64,
 }
 
 impl OrderCounts {
     fn trim(&mut self, now_ms: u64) {
-        while self
-            .recent
-            .front()
-            .is_some_and(|t| now_ms.saturating_sub(*t) >= ORDERS_WINDOW_MS)
-        {
-            self.recent.pop_front();
+        if now_ms / ORDERS_WINDOW_MS != self.window {
+            self.window = now_ms / ORDERS_WINDOW_MS;
+            self.window_count = 0;
         }
         if now_ms / ORDERS_DAY_MS != self.day {
             self.day = now_ms / ORDERS_DAY_MS;
@@ -104,7 +104,7 @@ impl OrderCounts {
         }
     }
     fn counts(&self) -> (u64, u64) {
-        (self.recent.len() as u64, self.day_count)
+        (self.window_count, self.day_count)
     }
 }
 
@@ -515,10 +515,9 @@ pub(crate) fn handle(
             bump(&shared.stats.http_429);
             bump(&shared.stats.orders_rate_limited);
             let (msg, retry) = if c10 >= ORDERS_PER_10S {
-                let oldest = c.recent.front().copied().unwrap_or(now);
                 (
                     format!("Too many new orders; current limit is {ORDERS_PER_10S} orders per 10 SECOND."),
-                    oldest + ORDERS_WINDOW_MS,
+                    (c.window + 1) * ORDERS_WINDOW_MS,
                 )
             } else {
                 (
@@ -538,7 +537,7 @@ pub(crate) fn handle(
                 .collect();
             return reply;
         }
-        c.recent.push_back(now);
+        c.window_count += 1;
         c.day_count += 1;
         let (c10, cday) = c.counts();
         reply.order_counts = Some((c10, cday));
