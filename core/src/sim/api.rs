@@ -946,7 +946,7 @@ fn account_json(e: &Engine, account: usize, now: u64) -> Value {
 }
 
 /// A user-data event as Binance renders it (the inner `event` object).
-pub(crate) fn event_json(ev: &Event, e: &Engine) -> Value {
+pub fn event_json(ev: &Event, e: &Engine) -> Value {
     match ev {
         Event::Execution(x) => {
             let o = &x.order;

@@ -588,6 +588,34 @@ impl Engine {
         });
     }
 
+    /// A deposit (`delta` > 0) or withdrawal (`delta` < 0) of `asset`'s free
+    /// balance, as a `balanceUpdate` does; a withdrawal larger than the free
+    /// balance is refused and nothing changes (a balance is never negative).
+    /// Emits the `outboundAccountPosition` that follows. Returns the balance.
+    pub fn adjust_free(
+        &mut self,
+        account: usize,
+        asset: &str,
+        delta: Amount,
+        now_ms: u64,
+    ) -> Result<Balance, Reject> {
+        if account >= self.accounts.len() {
+            return Err(Reject::new(
+                -2015,
+                "Invalid API-key, IP, or permissions for action.",
+            ));
+        }
+        let b = self.bal_mut(account, asset);
+        let free = num(b.free.checked_add(delta))?;
+        if free.units() < 0 {
+            return Err(Reject::balance());
+        }
+        b.free = free;
+        let after = *b;
+        self.position(account, &[asset], now_ms);
+        Ok(after)
+    }
+
     /// Places an order for `account`; `book` is the opposite side of the
     /// symbol's book, best first (asks for a buy, bids for a sell).
     pub fn place(
