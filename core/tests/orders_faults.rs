@@ -265,3 +265,165 @@ fn limiter_burst_of_10000_intents_never_draws_a_429() {
     let () = r.out;
     assert!(r.table.is_empty());
 }
+
+/// Places `n` resting orders 5 % under the bid and waits until the sim's
+/// user-data stream has reported each as NEW (or the wait runs out).
+fn place_resting(
+    status: &LiveStatus,
+    tx: &mut OrderSender,
+    ids: &mut ClientIdGen,
+    n: usize,
+) -> Vec<ClientId> {
+    let mut out = vec![];
+    for _ in 0..n {
+        let cid = ids.next_id();
+        let intent = below_bid(status, cid, "0.0002", 5, TimeInForce::Gtc);
+        assert!(tx.send(OrderCommand::Place(intent)));
+        out.push(cid);
+    }
+    out
+}
+
+/// Order requests the sim read, oldest first.
+fn order_requests(sim: &Sim) -> Vec<WsApiRequest> {
+    sim.ws_api_log().into_iter().filter(|r| r.order).collect()
+}
+
+#[test]
+fn orders_429_storm_holds_then_resumes_after_retry_after() {
+    let faults = WsApiFaults {
+        order_429_first: 3,
+        retry_after: Duration::from_millis(1500),
+        ..WsApiFaults::default()
+    };
+    let r = run(faults, |sim, status, tx, ids| {
+        let cids = place_resting(status, tx, ids, 1);
+        wait_for("the order placed after three 429s", || {
+            sim.stats().orders_placed >= 1
+        });
+        // Let the user-data report arrive.
+        wait_for("the NEW report", || {
+            status.orders.load(Ordering::Relaxed) >= 1
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        ((), cids)
+    });
+    let log = order_requests(&r.sim);
+    let stats = r.sim.stats();
+    assert_eq!(stats.ws_api_429_injected, 3, "{stats:?}");
+    assert_eq!(stats.orders_placed, 1, "one order, placed once");
+    // Nothing of that class went out before the stated time: each request
+    // after a 429 comes at or after its retryAfter.
+    assert_eq!(log.len(), 4, "{log:?}");
+    for w in log.windows(2) {
+        let (status, retry_at) = w[0].injected.expect("the first three were 429s");
+        assert_eq!(status, 429);
+        assert!(
+            w[1].at_ms >= retry_at,
+            "sent at {} before retryAfter {retry_at}",
+            w[1].at_ms
+        );
+    }
+    assert!(log[3].injected.is_none());
+    assert_eq!(r.limiter.http_429, 3, "{:?}", r.limiter);
+    assert_eq!(r.table, vec![(Status::New, String::new())]);
+}
+
+#[test]
+fn orders_418_ban_stops_everything_until_it_ends() {
+    let faults = WsApiFaults {
+        order_418_first: 1,
+        ban_for: Duration::from_millis(2000),
+        ..WsApiFaults::default()
+    };
+    let r = run(faults, |sim, status, tx, ids| {
+        let cids = place_resting(status, tx, ids, 1);
+        wait_for("the 418", || sim.stats().ws_api_418_injected >= 1);
+        // A new order asked for during the ban is refused at once, with the
+        // ban named; it never reaches the wire.
+        let during = place_resting(status, tx, ids, 1);
+        // The first, held, goes out once the ban has ended.
+        wait_for("the held order placed after the ban", || {
+            sim.stats().orders_placed >= 1
+        });
+        wait_for("its NEW report", || {
+            status.orders.load(Ordering::Relaxed) >= 1
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        (during, cids)
+    });
+    let log = r.sim.ws_api_log();
+    let banned = log
+        .iter()
+        .find(|q| q.injected.is_some_and(|(s, _)| s == 418))
+        .expect("the 418 is in the log");
+    let (_, ban_end) = banned.injected.unwrap();
+    // No request of any kind between the ban and its end.
+    let during: Vec<_> = log
+        .iter()
+        .filter(|q| q.at_ms > banned.at_ms && q.at_ms < ban_end)
+        .collect();
+    assert!(during.is_empty(), "sent during the ban: {during:?}");
+    assert_eq!(r.limiter.http_418, 1, "{:?}", r.limiter);
+    assert_eq!(r.oc.bans, 1, "{:?}", r.oc);
+    // The order asked for during the ban: refused with the ban named.
+    assert_eq!(r.oc.refused, 1, "{:?}", r.oc);
+    assert!(
+        r.oc.last_refusal
+            .as_deref()
+            .is_some_and(|s| s.contains("418")),
+        "{:?}",
+        r.oc.last_refusal
+    );
+    // Exactly one order reached the exchange, after the ban.
+    assert_eq!(r.sim.stats().orders_placed, 1);
+    let places: Vec<_> = order_requests(&r.sim);
+    assert_eq!(
+        places.len(),
+        2,
+        "the 418'd request and its resend: {places:?}"
+    );
+    assert!(places[1].at_ms >= ban_end);
+    assert_eq!(r.table, vec![(Status::New, String::new())]);
+}
+
+#[test]
+fn orders_lost_place_response_is_resolved_by_client_id_and_one_order_exists() {
+    let faults = WsApiFaults {
+        cut_after_order: Some(1),
+        ..WsApiFaults::default()
+    };
+    let r = run(faults, |sim, status, tx, ids| {
+        let cids = place_resting(status, tx, ids, 1);
+        wait_for("the cut", || sim.stats().ws_api_cuts >= 1);
+        // The client reconnects, resubscribes, and asks for the order by its
+        // client id (once its request deadline has passed).
+        wait_for("an order.status request", || {
+            sim.ws_api_log().iter().any(|q| q.method == "order.status")
+        });
+        std::thread::sleep(Duration::from_millis(1000));
+        ((), cids)
+    });
+    let stats = r.sim.stats();
+    // Placed exactly once: the lost answer was resolved by asking, not by
+    // placing again.
+    assert_eq!(stats.orders_placed, 1, "{stats:?}");
+    let places = order_requests(&r.sim).len();
+    assert_eq!(places, 1, "order.place sent {places} times");
+    let queries = r
+        .sim
+        .ws_api_log()
+        .iter()
+        .filter(|q| q.method == "order.status")
+        .count();
+    assert!(
+        queries >= 1,
+        "the client asked for the order by its client id"
+    );
+    // The status answer confirmed it (the exchange's order id is known).
+    assert_eq!(r.oc.placed, 1, "{:?}", r.oc);
+    // Known limit: the order table takes statuses only from executionReports,
+    // and the NEW report went out on the connection that was cut, so the
+    // table still says Submitted until the order's next report.
+    assert_eq!(r.table, vec![(Status::Submitted, String::new())]);
+}

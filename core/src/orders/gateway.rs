@@ -603,6 +603,17 @@ impl Gateway {
         self.table.apply(r)
     }
 
+    /// The earliest time [`Gateway::on_timer`] has work to do: a request's
+    /// deadline or the end of a hold (`None`: nothing waits).
+    pub fn next_deadline_ns(&self) -> Option<u64> {
+        let pending = self.pending.iter().flatten().map(|p| p.deadline_ns);
+        let held = self.orders.iter().flatten().filter_map(|t| match t.phase {
+            Phase::Held { until_ns, .. } => Some(until_ns),
+            _ => None,
+        });
+        pending.chain(held).min()
+    }
+
     /// Timers: requests past their deadline count as unknown outcomes; held
     /// orders are sent when the limiter admits them.
     pub fn on_timer(&mut self, now_ns: u64) {

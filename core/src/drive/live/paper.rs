@@ -592,6 +592,10 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 Action::Subscribed => counters.subscribed += 1,
             }
         }
+        // Every deadline still waiting, not only the earliest asked for.
+        if let Some(t) = gateway.next_deadline_ns() {
+            *timer_ns = Some(timer_ns.map_or(t, |x| x.min(t)));
+        }
     }
 
     /// Closes the WS-API link at the end of a run.
