@@ -823,3 +823,53 @@ fn gateway_falls_back_to_rest_while_the_ws_api_is_down() {
     assert!(gw.on_ws_text(b"{not json", T0).is_err());
     assert!(gw.on_rest_reply(999, 200, None, b"[]", T0).is_err());
 }
+
+/// The docs' -2021 answers of `order.cancelReplace`: when the new order went
+/// through (`newOrderResult: SUCCESS`), it exists on the exchange and must be
+/// confirmed, never marked rejected; when it failed, the new order is
+/// rejected with the exchange's reason.
+#[test]
+fn gateway_cancel_replace_partial_failure_keeps_a_new_order_that_went_through() {
+    let examples: Vec<J> = blocks(WS_DOCS)
+        .into_iter()
+        .map(|b| b["json"].clone())
+        .filter(|j| j["error"]["code"] == json!(-2021))
+        .collect();
+    let with = |result: &str| {
+        examples
+            .iter()
+            .find(|j| j["error"]["data"]["newOrderResult"] == json!(result))
+            .unwrap_or_else(|| panic!("a -2021 example with newOrderResult {result}"))
+            .clone()
+    };
+    for (result, placed) in [("SUCCESS", true), ("FAILURE", false)] {
+        let mut gw = gateway();
+        let old = "kairos-old";
+        gw.submit(&intent(old, "1"), &exposure(), T0).unwrap();
+        gw.drain().for_each(drop);
+        let new_cid = format!("kairos-new-{result}");
+        let req = gw
+            .cancel_replace(
+                &ClientId::new(old).unwrap(),
+                &intent(&new_cid, "1"),
+                &exposure(),
+                T0,
+            )
+            .unwrap();
+        gw.drain().for_each(drop);
+        let mut v = with(result);
+        v["id"] = json!(req);
+        gw.on_ws_text(v.to_string().as_bytes(), T0).unwrap();
+        let actions: Vec<Action> = gw.drain().collect();
+        assert_eq!(
+            actions.iter().any(|a| matches!(a, Action::Placed { .. })),
+            placed,
+            "{result}: {actions:?}"
+        );
+        assert_eq!(
+            actions.iter().any(|a| matches!(a, Action::Rejected { .. })),
+            !placed,
+            "{result}: {actions:?}"
+        );
+    }
+}

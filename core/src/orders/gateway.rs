@@ -806,6 +806,23 @@ impl Gateway {
         }
         let Some(e) = &resp.error else { return };
         let code = ErrorCode::from_code_lossless(e.code);
+        if code == ErrorCode::OrderCancelReplacePartiallyFailed {
+            // -2021: one half failed. When the new order went through, it
+            // exists on the exchange: confirm it, never reject it.
+            let data = e.data.as_ref();
+            let new_ok = data
+                .and_then(|d| d.get("newOrderResult"))
+                .and_then(serde_json::Value::as_str)
+                == Some("SUCCESS");
+            if new_ok {
+                let order_id = data
+                    .and_then(|d| d.get("newOrderResponse"))
+                    .and_then(|r| r.get("orderId"))
+                    .and_then(serde_json::Value::as_u64);
+                self.confirmed(k, order_id);
+                return;
+            }
+        }
         if rate_limited(resp.status, Some(e.code)) {
             // Refused before execution: hold, send again when admitted.
             self.note_ban(resp.status);
