@@ -38,7 +38,7 @@ fn fill(side: Side, qty: &str, price: &str, fee: &str, fee_asset: &str) -> Fill 
 }
 
 #[test]
-fn average_cost_fees_and_realized_pnl_are_exact() {
+fn portfolio_average_cost_fees_and_realized_pnl_are_exact() {
     let mut pf = Portfolio::new();
     pf.set_balance(
         s("USDT"),
@@ -86,7 +86,7 @@ fn average_cost_fees_and_realized_pnl_are_exact() {
 }
 
 #[test]
-fn fees_in_a_third_asset_and_oversells() {
+fn portfolio_fees_in_a_third_asset_and_oversells() {
     let mut pf = Portfolio::new();
     pf.set_balance(
         s("BNB"),
@@ -138,7 +138,7 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 #[test]
-fn reconciliation_takes_the_servers_balances_and_counts_differences() {
+fn portfolio_reconciliation_takes_the_servers_balances_and_counts_differences() {
     let mut pf = Portfolio::new();
     pf.set_balance(
         s("USDT"),
@@ -199,7 +199,7 @@ fn flat(equity: &str) -> Exposure {
 }
 
 #[test]
-fn each_limit_refuses_with_its_rule_and_numbers() {
+fn portfolio_each_limit_refuses_with_its_rule_and_numbers() {
     struct Case {
         intent: Intent,
         exposure: Exposure,
@@ -272,7 +272,7 @@ fn each_limit_refuses_with_its_rule_and_numbers() {
 }
 
 #[test]
-fn a_missing_stop_is_forced_at_the_largest_allowed_loss() {
+fn portfolio_a_missing_stop_is_forced_at_the_largest_allowed_loss() {
     let mut g = guard();
     // 500 / 0.1 = 5000 below the price.
     let a = g.check(&buy("0.1", "60000", None), &flat("10000")).unwrap();
@@ -299,7 +299,7 @@ fn a_missing_stop_is_forced_at_the_largest_allowed_loss() {
 }
 
 #[test]
-fn kill_switches_trip_once_and_then_only_reductions_pass() {
+fn portfolio_kill_switches_trip_once_and_then_only_reductions_pass() {
     let mut g = guard();
     assert_eq!(g.on_equity(w("10000")).unwrap(), None);
     assert_eq!(g.on_equity(w("9100")).unwrap(), None);
