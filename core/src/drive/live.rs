@@ -509,6 +509,49 @@ fn fingerprint(b: &[u8]) -> u64 {
     h ^ (b.len() as u64).rotate_left(32)
 }
 
+/// The per-frame market path (sink, engine, latency), borrowed from the
+/// driver's fields so that the read closure and the rotation's held frames
+/// run the same code.
+struct FramePath<'a, D: Decide, S: Sink> {
+    engine: &'a mut Engine<D>,
+    sink: &'a mut S,
+    actions: &'a mut Actions,
+    counters: &'a mut LiveCounters,
+    frame_to_decision: &'a mut StageHistogram,
+    wake_to_decision: &'a mut StageHistogram,
+}
+
+impl<D: Decide, S: Sink> FramePath<'_, D, S> {
+    #[inline]
+    fn feed(&mut self, conn_id: u16, recv_ns: u64, bytes: &[u8], woke: Instant) {
+        let t0 = Instant::now();
+        self.counters.events += 1;
+        self.counters.bytes += bytes.len() as u64;
+        self.sink.frame(recv_ns, conn_id, bytes);
+        let before = self.engine.stats().decisions;
+        self.engine.on_input(
+            &Input {
+                now_ns: recv_ns,
+                event: Event::MarketFrame {
+                    conn: conn_id,
+                    bytes,
+                },
+            },
+            self.actions,
+            &mut NoProbe,
+        );
+        let decided = self.engine.stats().decisions != before;
+        if decided {
+            let t1 = Instant::now();
+            self.frame_to_decision
+                .record(t1.duration_since(t0).as_nanos() as u64);
+            self.wake_to_decision
+                .record(t1.duration_since(woke).as_nanos() as u64);
+        }
+        self.sink.processed(bytes, decided);
+    }
+}
+
 struct SnapState {
     symbol: Symbol,
     link: usize,
@@ -1083,34 +1126,20 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             if rotating {
                 recent.push(fingerprint(bytes));
             }
-            let t0 = Instant::now();
             data += 1;
             if first_ns == 0 {
                 first_ns = recv_ns;
             }
             last_ns = recv_ns;
-            counters.events += 1;
-            counters.bytes += bytes.len() as u64;
-            sink.frame(recv_ns, conn_id, bytes);
-            let before = engine.stats().decisions;
-            engine.on_input(
-                &Input {
-                    now_ns: recv_ns,
-                    event: Event::MarketFrame {
-                        conn: conn_id,
-                        bytes,
-                    },
-                },
+            let mut path = FramePath {
+                engine,
+                sink,
                 actions,
-                &mut NoProbe,
-            );
-            let decided = engine.stats().decisions != before;
-            if decided {
-                let t1 = Instant::now();
-                frame_to_decision.record(t1.duration_since(t0).as_nanos() as u64);
-                wake_to_decision.record(t1.duration_since(woke).as_nanos() as u64);
-            }
-            sink.processed(bytes, decided);
+                counters,
+                frame_to_decision,
+                wake_to_decision,
+            };
+            path.feed(conn_id, recv_ns, bytes, woke);
         });
         let now = Instant::now();
         if self.counters.events > ALLOC_WARMUP_EVENTS && data > 0 {
@@ -1232,32 +1261,16 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
     /// closure in [`Self::on_ready`] takes, for frames held during a
     /// rotation).
     fn feed_frame(&mut self, conn_id: u16, recv_ns: u64, bytes: &[u8], woke: Instant) {
-        let t0 = Instant::now();
-        self.counters.events += 1;
-        self.counters.bytes += bytes.len() as u64;
-        self.sink.frame(recv_ns, conn_id, bytes);
-        let before = self.engine.stats().decisions;
-        self.engine.on_input(
-            &Input {
-                now_ns: recv_ns,
-                event: Event::MarketFrame {
-                    conn: conn_id,
-                    bytes,
-                },
-            },
-            &mut self.actions,
-            &mut NoProbe,
-        );
-        let decided = self.engine.stats().decisions != before;
-        if decided {
-            let t1 = Instant::now();
-            self.frame_to_decision
-                .record(t1.duration_since(t0).as_nanos() as u64);
-            self.wake_to_decision
-                .record(t1.duration_since(woke).as_nanos() as u64);
+        FramePath {
+            engine: &mut self.engine,
+            sink: &mut self.sink,
+            actions: &mut self.actions,
+            counters: &mut self.counters,
+            frame_to_decision: &mut self.frame_to_decision,
+            wake_to_decision: &mut self.wake_to_decision,
         }
-        self.sink.processed(bytes, decided);
-        self.take_actions(t0);
+        .feed(conn_id, recv_ns, bytes, woke);
+        self.take_actions(Instant::now());
     }
 
     fn on_open(&mut self, li: usize, conn_id: u16, now: Instant) {

@@ -425,28 +425,13 @@ impl Gateway {
         } else {
             Priority::Order
         };
-        self.limiter
-            .admit(&Endpoint::OrderPlace.request_at(priority), now_ns)
-            .map_err(|r| {
-                self.stats.limiter_refused += 1;
-                SubmitRefusal::Limiter(r)
-            })?;
-        self.table
-            .submit(
-                intent.client_id.as_str(),
-                intent.symbol.as_str(),
-                intent.side,
-                intent.qty,
-            )
-            .map_err(|_| SubmitRefusal::Table)?;
-        self.orders[slot] = Some(Tracked {
-            intent: *intent,
-            phase: Phase::Sending,
-            sends: 0,
-            queries: 0,
-            clock_retried: false,
-            replaces: None,
-        });
+        self.admit_and_track(
+            slot,
+            intent,
+            Endpoint::OrderPlace.request_at(priority),
+            None,
+            now_ns,
+        )?;
         let req_id = self
             .send_place(slot, now_ns)
             .map_err(SubmitRefusal::Build)?;
@@ -484,12 +469,31 @@ impl Gateway {
             .iter()
             .position(Option::is_none)
             .ok_or(SubmitRefusal::Busy)?;
-        self.limiter
-            .admit(&Endpoint::CancelReplace.request(), now_ns)
-            .map_err(|r| {
-                self.stats.limiter_refused += 1;
-                SubmitRefusal::Limiter(r)
-            })?;
+        self.admit_and_track(
+            slot,
+            intent,
+            Endpoint::CancelReplace.request(),
+            Some(*old_client_id),
+            now_ns,
+        )?;
+        self.send_place(slot, now_ns).map_err(SubmitRefusal::Build)
+    }
+
+    /// The steps after the risk check shared by a new order and a
+    /// cancel-replace: limiter admission, a row in the order table, and the
+    /// gateway's own tracking in `slot`.
+    fn admit_and_track(
+        &mut self,
+        slot: usize,
+        intent: &OrderIntent,
+        request: crate::limiter::Request,
+        replaces: Option<ClientId>,
+        now_ns: u64,
+    ) -> Result<(), SubmitRefusal> {
+        self.limiter.admit(&request, now_ns).map_err(|r| {
+            self.stats.limiter_refused += 1;
+            SubmitRefusal::Limiter(r)
+        })?;
         self.table
             .submit(
                 intent.client_id.as_str(),
@@ -504,9 +508,9 @@ impl Gateway {
             sends: 0,
             queries: 0,
             clock_retried: false,
-            replaces: Some(*old_client_id),
+            replaces,
         });
-        self.send_place(slot, now_ns).map_err(SubmitRefusal::Build)
+        Ok(())
     }
 
     /// Sends `order.cancel` by client id (critical priority).
