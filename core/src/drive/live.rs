@@ -344,6 +344,9 @@ impl DownReason {
 pub struct LiveCounters {
     /// Market frames handed to the engine.
     pub events: u64,
+    /// Order intents the decision stage produced. The live driver does not
+    /// route them to the order side yet: they are counted, not sent.
+    pub intents_not_routed: u64,
     /// Their bytes.
     pub bytes: u64,
     /// Connections opened (first ones included).
@@ -1465,6 +1468,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                         }
                     }
                 }
+                Action::Intent(_) => self.counters.intents_not_routed += 1,
             }
         }
     }

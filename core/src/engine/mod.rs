@@ -13,6 +13,7 @@
 //! A [`Probe`] stamps each stage boundary for latency measurement; with
 //! [`NoProbe`] that costs nothing.
 
+pub mod candles;
 pub mod clock;
 
 use crate::binance::fast::{
@@ -20,7 +21,9 @@ use crate::binance::fast::{
 };
 use crate::book::check::TopCheck;
 use crate::book::{BookConfig, BookState, DiffOutcome, OrderBook, SnapshotOutcome};
+pub use candles::{AccountView, CandleState, CandleView, OrderIntent, OrderKind, PredictionView};
 pub use clock::{NoProbe, Probe, Stage};
+use crate::indicators::candle::Candle;
 
 /// Index of a symbol in the engine's table.
 pub type SymbolId = u16;
@@ -70,6 +73,14 @@ pub enum Event<'a> {
         /// The frame as received.
         bytes: &'a [u8],
     },
+    /// A closed candle of `symbol` (klines in a backtest, the kline stream
+    /// live). The first candle of a symbol fixes its primary timeframe.
+    Candle {
+        /// The symbol.
+        symbol: Symbol,
+        /// The candle.
+        candle: Candle,
+    },
     /// A timer fired.
     Timer {
         /// The timer's id.
@@ -105,6 +116,9 @@ pub enum Action {
         /// The symbol.
         symbol: Symbol,
     },
+    /// An order the decision stage asks for (not yet checked against the
+    /// core's hard limits: the driver does that before acting).
+    Intent(OrderIntent),
 }
 
 /// A bounded, pre-allocated list of actions for one input.
@@ -174,6 +188,12 @@ pub struct MarketView {
 pub trait Decide {
     /// A market event for `view.symbol` was processed.
     fn on_market(&mut self, view: &MarketView, out: &mut Actions);
+
+    /// A candle of `view.symbol`'s primary timeframe closed. The default
+    /// decides nothing.
+    fn on_candle(&mut self, view: &CandleView, out: &mut Actions) {
+        let _ = (view, out);
+    }
 }
 
 /// The no-op strategy: decides nothing.
@@ -250,6 +270,8 @@ struct SymbolSlot {
     check: TopCheck,
     snapshot_requested: bool,
     ever_synced: bool,
+    candles: Option<CandleState>,
+    account: AccountView,
 }
 
 impl SymbolSlot {
@@ -260,6 +282,8 @@ impl SymbolSlot {
             check: TopCheck::new(),
             snapshot_requested: false,
             ever_synced: false,
+            candles: None,
+            account: AccountView::default(),
         }
     }
 
@@ -303,6 +327,12 @@ pub struct EngineStats {
     pub inputs: u64,
     /// Market messages by [`Kind`].
     pub by_kind: [u64; KINDS],
+    /// Closed candles taken in.
+    pub candles: u64,
+    /// Candles refused: not of the symbol's primary timeframe.
+    pub candles_wrong_timeframe: u64,
+    /// Candle decisions taken (the decision stage's `on_candle` ran).
+    pub candle_decisions: u64,
     /// Decisions taken (the decision stage ran).
     pub decisions: u64,
     /// Decisions taken on a stale book: must stay 0.
@@ -333,6 +363,7 @@ pub struct Engine<D: Decide = NoopDecide> {
     stats: EngineStats,
     last_kind: Option<Kind>,
     paused: bool,
+    prediction: PredictionView,
 }
 
 /// One symbol's report.
@@ -369,7 +400,69 @@ impl<D: Decide> Engine<D> {
             stats: EngineStats::default(),
             last_kind: None,
             paused: false,
+            prediction: PredictionView::default(),
         }
+    }
+
+    /// The decision stage, mutably (a driver hands it fills, or swaps a
+    /// plugin between two inputs).
+    pub fn decide_mut(&mut self) -> &mut D {
+        &mut self.decide
+    }
+
+    /// The account of `symbol` as the driver's portfolio sees it now (the
+    /// symbol's slot is created if needed; `false` when the table is full).
+    pub fn set_account(&mut self, symbol: Symbol, account: AccountView) -> bool {
+        match self.slot(symbol) {
+            Some(i) => {
+                self.slots[i].account = account;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The latest GRU prediction (the model thread's output, read by the
+    /// driver from its ring).
+    pub fn set_prediction(&mut self, p: PredictionView) {
+        self.prediction = p;
+    }
+
+    /// The candle state of `symbol`, once it has had a candle.
+    pub fn candle_state(&self, symbol: &Symbol) -> Option<&CandleState> {
+        let i = self.keys.iter().position(|s| s == symbol)?;
+        self.slots[i].candles.as_ref()
+    }
+
+    fn on_candle(&mut self, now_ns: u64, symbol: Symbol, candle: &Candle, out: &mut Actions) {
+        let Some(i) = self.slot(symbol) else {
+            return;
+        };
+        self.stats.candles += 1;
+        let slot = &mut self.slots[i];
+        let state = slot
+            .candles
+            .get_or_insert_with(|| CandleState::new(candle.timeframe));
+        let Some((features, trend, higher)) = state.update(candle) else {
+            self.stats.candles_wrong_timeframe += 1;
+            return;
+        };
+        if self.paused {
+            self.stats.skipped_paused += 1;
+            return;
+        }
+        let view = CandleView {
+            symbol,
+            now_ns,
+            candle: *candle,
+            features,
+            trend,
+            higher,
+            account: slot.account,
+            prediction: self.prediction,
+        };
+        self.decide.on_candle(&view, out);
+        self.stats.candle_decisions += 1;
     }
 
     /// Engine-wide counters.
@@ -473,6 +566,7 @@ impl<D: Decide> Engine<D> {
                     out.push(Action::RequestSnapshot { symbol: s.symbol });
                 }
             }
+            Event::Candle { symbol, candle } => self.on_candle(input.now_ns, symbol, &candle, out),
             Event::UserFrame { .. } => self.stats.user_frames += 1,
             Event::Control(Control::Pause) => self.paused = true,
             Event::Control(Control::Resume) => self.paused = false,
@@ -717,5 +811,69 @@ mod tests {
         assert_eq!(s.by_kind[Kind::Malformed as usize], 1);
         assert!(s.last_error.is_some());
         assert_eq!(e.last_kind(), Some(Kind::Malformed));
+    }
+
+    /// Remembers every candle view.
+    #[derive(Default)]
+    struct CandleRecorder {
+        views: Vec<CandleView>,
+    }
+
+    impl Decide for CandleRecorder {
+        fn on_market(&mut self, _view: &MarketView, _out: &mut Actions) {}
+        fn on_candle(&mut self, view: &CandleView, _out: &mut Actions) {
+            self.views.push(*view);
+        }
+    }
+
+    fn minute(i: i64, close: i64) -> Candle {
+        use crate::num::{Price, Wide};
+        let p = |x: i64| Price::from_int(x).unwrap();
+        Candle::new(
+            i * 60_000,
+            crate::indicators::candle::Timeframe::M1,
+            p(close),
+            p(close + 1),
+            p(close - 1),
+            p(close),
+            Wide::from_int(10).unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn candles_reach_the_decision_stage_with_features_account_and_closed_higher_trends_only() {
+        use crate::indicators::candle::Timeframe;
+        use crate::indicators::features::Feature;
+        let mut e = Engine::new(CandleRecorder::default(), BookConfig::default());
+        let acct = AccountView {
+            open_orders: 3,
+            ..AccountView::default()
+        };
+        assert!(e.set_account(sym(), acct));
+        // A rising series: 5 m trend votes appear only once enough 5 m
+        // candles have closed for both EMAs (50 × 5 m = 250 minutes).
+        for i in 0..300 {
+            feed(&mut e, Event::Candle { symbol: sym(), candle: minute(i, 100 + i) });
+        }
+        let v = &e.decide().views;
+        assert_eq!(v.len(), 300);
+        assert_eq!(e.stats().candles, 300);
+        assert_eq!(e.stats().candle_decisions, 300);
+        assert_eq!(v[10].candle.open_time_ms, 10 * 60_000);
+        assert_eq!(v[10].account.open_orders, 3);
+        assert_eq!(v[0].higher[0], Some(Timeframe::M5));
+        assert_eq!(v[0].higher[3], Some(Timeframe::H4));
+        assert!(v[299].features.get(Feature::Rsi).is_some());
+        // The 5 m EMA(50) needs 50 closed 5 m candles: the 250th minute
+        // (index 249) closes the 50th, so the vote appears there, not before.
+        assert_eq!(v[248].trend[0], 0);
+        assert_eq!(v[249].trend[0], 1);
+        // A 5 m candle is not this symbol's primary timeframe: refused.
+        let mut c = minute(300, 400);
+        c.timeframe = Timeframe::M5;
+        feed(&mut e, Event::Candle { symbol: sym(), candle: c });
+        assert_eq!(e.stats().candles_wrong_timeframe, 1);
+        assert_eq!(e.decide().views.len(), 300);
     }
 }
