@@ -186,3 +186,63 @@ impl CandleState {
         self.last_open_ms
     }
 }
+
+/// The seed's five market regimes (what the regime plugin classifies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum RegimeKind {
+    /// ADX > 25 and ATR% < 3.
+    StrongTrend,
+    /// ADX > 25 and ATR% ≥ 3.
+    VolatileTrend,
+    /// ADX < 20 and Bollinger width < 0.01.
+    TightRange,
+    /// ADX < 20 and Bollinger width ≥ 0.01.
+    Choppy,
+    /// Anything else.
+    Transitional,
+}
+
+impl RegimeKind {
+    /// Every regime, in declaration order.
+    pub const ALL: [RegimeKind; 5] = [
+        RegimeKind::StrongTrend,
+        RegimeKind::VolatileTrend,
+        RegimeKind::TightRange,
+        RegimeKind::Choppy,
+        RegimeKind::Transitional,
+    ];
+
+    /// A stable snake_case name (reports).
+    pub const fn name(self) -> &'static str {
+        match self {
+            RegimeKind::StrongTrend => "strong_trend",
+            RegimeKind::VolatileTrend => "volatile_trend",
+            RegimeKind::TightRange => "tight_range",
+            RegimeKind::Choppy => "choppy",
+            RegimeKind::Transitional => "transitional",
+        }
+    }
+}
+
+/// One fill of an order the decision stage asked for, as the driver's
+/// portfolio booked it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FillView {
+    /// The symbol.
+    pub symbol: Symbol,
+    /// When it happened, ns.
+    pub now_ns: u64,
+    /// Buy or sell.
+    pub side: Side,
+    /// Fill price.
+    pub price: Price,
+    /// Filled quantity.
+    pub qty: Qty,
+    /// Fee converted to quote.
+    pub fee_quote: Wide,
+    /// The intent's tag.
+    pub tag: u32,
+    /// The account after the fill.
+    pub account: AccountView,
+}

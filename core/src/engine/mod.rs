@@ -21,7 +21,9 @@ use crate::binance::fast::{
 };
 use crate::book::check::TopCheck;
 use crate::book::{BookConfig, BookState, DiffOutcome, OrderBook, SnapshotOutcome};
-pub use candles::{AccountView, CandleState, CandleView, OrderIntent, OrderKind, PredictionView};
+pub use candles::{
+    AccountView, CandleState, CandleView, FillView, OrderIntent, OrderKind, PredictionView, RegimeKind,
+};
 pub use clock::{NoProbe, Probe, Stage};
 use crate::indicators::candle::Candle;
 
@@ -193,6 +195,19 @@ pub trait Decide {
     /// decides nothing.
     fn on_candle(&mut self, view: &CandleView, out: &mut Actions) {
         let _ = (view, out);
+    }
+
+    /// One of the stage's orders filled (the driver calls this directly,
+    /// after booking the fill). The default ignores it.
+    fn on_fill(&mut self, fill: &FillView, out: &mut Actions) {
+        let _ = (fill, out);
+    }
+
+    /// The regime the stage last classified for `symbol`, if it has one
+    /// (reports break results down by it).
+    fn regime(&self, symbol: &Symbol) -> Option<RegimeKind> {
+        let _ = symbol;
+        None
     }
 }
 
