@@ -399,6 +399,9 @@ struct Exchange {
     next_order_id: u64,
     lose_next_request: bool,
     lose_next_response: bool,
+    /// Answer status queries with the docs' example as it is (FILLED)
+    /// instead of NEW.
+    status_filled: bool,
 }
 
 impl Exchange {
@@ -421,9 +424,12 @@ impl Exchange {
                 let cid = s.params["origClientOrderId"].as_str().unwrap();
                 match self.orders.iter().position(|c| c == cid) {
                     Some(k) => {
-                        let mut r = doc_response(146, s.id, Some(cid), Some(k as u64 + 1));
-                        r = r.replace("\"FILLED\"", "\"NEW\"");
-                        r
+                        let r = doc_response(146, s.id, Some(cid), Some(k as u64 + 1));
+                        if self.status_filled {
+                            r
+                        } else {
+                            r.replace("\"FILLED\"", "\"NEW\"")
+                        }
                     }
                     None => error_response(s.id, 400, -2013, "Order does not exist."),
                 }
@@ -621,11 +627,33 @@ fn gateway_duplicate_order_sent_counts_as_placed_and_is_queried() {
     assert_eq!(methods, ["order.place", "order.status"]);
     assert!(seen.iter().any(|a| matches!(a, Action::Placed { .. })));
     assert!(!seen.iter().any(|a| matches!(a, Action::Rejected { .. })));
-    assert_eq!(
-        gw.table.get("ETHUSDT", cid).unwrap().status,
-        Status::Submitted
-    );
+    // The status answer says NEW: the table takes it.
+    assert_eq!(gw.table.get("ETHUSDT", cid).unwrap().status, Status::New);
     assert_eq!(ex.orders.len(), 1);
+}
+
+#[test]
+fn gateway_status_answer_past_new_with_no_report_asks_for_reconciliation() {
+    // The place answer is lost and the status query finds the order FILLED:
+    // its fills went out on the lost connection and are not in the answer,
+    // so the table keeps the order Submitted and reconciliation is asked for.
+    let mut gw = gateway();
+    let mut ex = Exchange {
+        lose_next_response: true,
+        status_filled: true,
+        ..Exchange::default()
+    };
+    let cid = "kairos-filled-unseen";
+    gw.submit(&intent(cid, "1"), &exposure(), T0).unwrap();
+    ex.exchange(&mut gw, T0);
+    let t1 = T0 + RESPONSE_TIMEOUT_NS;
+    gw.on_timer(t1);
+    let seen = ex.exchange(&mut gw, t1);
+    let c = ClientId::new(cid).unwrap();
+    assert!(seen.contains(&Action::NeedsReconcile { client_id: c }));
+    assert_eq!(gw.stats().query_needs_reconcile, 1);
+    assert_eq!(gw.table.get("ETHUSDT", cid).unwrap().status, Status::Submitted);
+    assert_eq!(gw.stats().places_sent, 1);
 }
 
 #[test]

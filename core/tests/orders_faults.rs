@@ -422,8 +422,100 @@ fn orders_lost_place_response_is_resolved_by_client_id_and_one_order_exists() {
     );
     // The status answer confirmed it (the exchange's order id is known).
     assert_eq!(r.oc.placed, 1, "{:?}", r.oc);
-    // Known limit: the order table takes statuses only from executionReports,
-    // and the NEW report went out on the connection that was cut, so the
-    // table still says Submitted until the order's next report.
-    assert_eq!(r.table, vec![(Status::Submitted, String::new())]);
+    // The NEW report went out on the connection that was cut; the status
+    // answer (NEW) moves the table's order from Submitted to New.
+    assert_eq!(r.table, vec![(Status::New, String::new())]);
+    assert_eq!(r.gw.query_needs_reconcile, 0);
+}
+
+/// Every message of Binance's published tables, from the fixture copied out
+/// of `../shared/data/messages/binance_spot_api_docs/error_message_tables.json`.
+fn published_messages() -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/messages/binance_spot_api_docs/error_message_tables.json");
+    let text = std::fs::read_to_string(&path).expect("the error tables fixture");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut out = vec![];
+    for rows in v.as_object().unwrap().values() {
+        for row in rows.as_array().unwrap() {
+            out.push(row["Error message"].as_str().unwrap().to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn orders_rejections_end_rejected_with_the_exchange_reason_and_are_sent_once() {
+    // Orders the sim's matching engine refuses, sent through the real client
+    // (the client does not pre-check exchange filters, so each reaches the
+    // wire): off-tick price, off-step quantity, a notional under the
+    // minimum, a sell of BTC the account does not hold, a LIMIT_MAKER that
+    // would take.
+    let r = run(WsApiFaults::default(), |_sim, status, tx, ids| {
+        let mut cids = vec![];
+        let mut send = |f: &dyn Fn(ClientId) -> OrderIntent| {
+            let cid = ids.next_id();
+            assert!(tx.send(OrderCommand::Place(f(cid))));
+            cids.push(cid);
+        };
+        let ask = status.best_ask_units.load(Ordering::Relaxed) as i64;
+        // Price 0.001 off the 0.01 tick.
+        send(&|cid| {
+            let mut i = below_bid(status, cid, "0.0002", 5, TimeInForce::Gtc);
+            i.price = Price::from_units(i.price.units() + TICK / 10).unwrap();
+            i.price_places = 3;
+            i
+        });
+        // Quantity 0.0000001 off the step (the sim takes the step from the
+        // capture's quantity decimals: 10⁻⁶ or coarser).
+        send(&|cid| {
+            let mut i = below_bid(status, cid, "0.0002001", 5, TimeInForce::Gtc);
+            i.qty_places = 7;
+            i
+        });
+        // 0.00001 BTC ≈ 0.6 USDT: under the 5 USDT minimum notional.
+        send(&|cid| below_bid(status, cid, "0.00001", 5, TimeInForce::Gtc));
+        // A sell of BTC the sim account does not hold, far above the ask.
+        send(&|cid| {
+            let mut i = below_bid(status, cid, "0.0002", 5, TimeInForce::Gtc);
+            i.side = Side::Sell;
+            i.price = Price::from_units(ask * 2 / TICK * TICK).unwrap();
+            i
+        });
+        // A LIMIT_MAKER buy 1 % above the ask would take.
+        send(&|cid| {
+            let mut i = below_bid(status, cid, "0.0002", 5, TimeInForce::Gtc);
+            i.order_type = OrderType::LimitMaker;
+            i.time_in_force = None;
+            i.price = Price::from_units((ask + ask / 100) / TICK * TICK).unwrap();
+            i
+        });
+        let n = cids.len() as u64;
+        // Every answer, or (a bug) the wait's end: the table says which.
+        let t0 = Instant::now();
+        while status.orders_final.load(Ordering::Relaxed) < n && t0.elapsed() < WAIT {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        ((), cids)
+    });
+    let expected = [
+        "Filter failure: PRICE_FILTER",
+        "Filter failure: LOT_SIZE",
+        "Filter failure: NOTIONAL",
+        "Account has insufficient balance for requested action.",
+        "Order would immediately match and take.",
+    ];
+    let published = published_messages();
+    for e in expected {
+        assert!(published.iter().any(|m| m == e), "{e:?} is not a published message");
+    }
+    let got: Vec<(Status, &str)> = r.table.iter().map(|(s, m)| (*s, m.as_str())).collect();
+    let want: Vec<(Status, &str)> = expected.iter().map(|m| (Status::Rejected, *m)).collect();
+    assert_eq!(got, want);
+    // Each was sent once: nothing was retried blindly.
+    assert_eq!(order_requests(&r.sim).len(), expected.len());
+    assert_eq!(r.sim.stats().orders_placed, 0);
+    assert_eq!(r.gw.resends, 0);
+    assert_eq!(r.oc.placed, 0, "{:?}", r.oc);
 }

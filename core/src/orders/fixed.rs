@@ -9,8 +9,10 @@ pub const MAX_SYMBOL_LEN: usize = 20;
 pub const MAX_ASSET_LEN: usize = 20;
 /// Longest client order id, bytes (Binance's `newClientOrderId` rule).
 pub const MAX_CLIENT_ID_LEN: usize = 36;
-/// Longest reject reason kept, bytes (longer reasons are cut, never refused).
-pub const MAX_REASON_LEN: usize = 48;
+/// Longest reject reason kept, bytes (longer reasons are cut, never
+/// refused). Every message in Binance's published error tables fits (the
+/// longest is 76 bytes), and so do the -1100 parameter messages (~120).
+pub const MAX_REASON_LEN: usize = 128;
 
 /// Up to `N` bytes of text, inline.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]

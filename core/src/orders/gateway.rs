@@ -38,6 +38,7 @@ use super::request::{
     CancelReplaceMode, Dec, NewOrder, OrderRef, Params, ReqId, RespType, Signing, RECV_WINDOW_MS,
     REST_ORDER_PATH,
 };
+use super::state::Status;
 use super::table::OrderTable;
 use crate::auth::{Credentials, ServerClock};
 use crate::binance::errors::ErrorCode;
@@ -281,6 +282,9 @@ pub struct GatewayStats {
     pub resends: u64,
     /// Status queries sent.
     pub status_queries: u64,
+    /// Status answers that found a submitted order past `NEW` (filled,
+    /// cancelled, expired) with none of its reports received: reconcile.
+    pub query_needs_reconcile: u64,
     /// Clock resyncs after -1021.
     pub clock_resyncs: u64,
     /// Requests that timed out.
@@ -857,7 +861,30 @@ impl Gateway {
         if resp.status == 200 {
             if let Some(r) = &resp.result {
                 let order_id = r.get("orderId").and_then(serde_json::Value::as_u64);
+                let status = r.get("status").and_then(serde_json::Value::as_str);
+                let (symbol, cid) = (t.intent.symbol, t.intent.client_id);
                 self.confirmed(k, order_id);
+                match status {
+                    // Accepted, nothing executed: the table takes the status
+                    // its lost NEW report would have given.
+                    Some("NEW") => {
+                        self.table.accept_queried(symbol.as_str(), cid.as_str());
+                    }
+                    // Anything else (fills, cancels, expiry) changed balances
+                    // through reports that may have been lost with the
+                    // connection: the fills are not in this answer, so the
+                    // account must be reconciled before trading on.
+                    _ if self
+                        .table
+                        .get(symbol.as_str(), cid.as_str())
+                        .is_some_and(|o| o.status == Status::Submitted) =>
+                    {
+                        self.stats.query_needs_reconcile += 1;
+                        self.act(Action::NeedsReconcile { client_id: cid });
+                    }
+                    // Its reports already moved it: they are the better source.
+                    _ => {}
+                }
                 return;
             }
         }

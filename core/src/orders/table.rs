@@ -394,6 +394,34 @@ impl OrderTable {
         })
     }
 
+    /// A status query found a submitted order accepted (`NEW`) on the
+    /// exchange, while its own `NEW` executionReport never arrived (it went
+    /// out on a connection that was lost): the order moves to
+    /// [`Status::New`]. Orders past `Submitted` are left alone (their
+    /// reports are the better source). Returns whether it moved.
+    pub fn accept_queried(&mut self, symbol: &str, client_id: &str) -> bool {
+        self.clock += 1;
+        let clock = self.clock;
+        let found = self
+            .slots
+            .iter_mut()
+            .flatten()
+            .filter(|o| o.symbol.eq_str(symbol) && o.client_id.eq_str(client_id))
+            .max_by_key(|o| o.touched);
+        match found {
+            Some(o) if o.status == Status::Submitted => match transition(o.status, Event::Accepted) {
+                Ok(to) => {
+                    o.status = to;
+                    o.touched = clock;
+                    self.stats.applied += 1;
+                    true
+                }
+                Err(_) => false,
+            },
+            _ => false,
+        }
+    }
+
     /// Records the exchange's order id of a submitted order from a place
     /// acknowledgement or a status query (before any executionReport named
     /// it). Returns whether the order was found.

@@ -638,7 +638,7 @@ impl Engine {
             }
         }
         if self.open.values().filter(|o| o.account == account).count() >= MAX_OPEN_ORDERS {
-            return Err(Reject::new(-2010, "Too many open orders."));
+            return Err(Reject::new(-1013, "Filter failure: MAX_NUM_ORDERS"));
         }
         let qty = req.qty.unwrap_or(Qty::ZERO);
         let price = req.price.unwrap_or(Price::ZERO);
@@ -657,7 +657,7 @@ impl Engine {
         if is_stop {
             if let Some(last) = self.last_price(&r.symbol) {
                 if Self::triggers(req.order_type, req.side, stop, last) {
-                    return Err(Reject::new(-2010, "Stop price would trigger immediately."));
+                    return Err(Reject::new(-2010, "Order would trigger immediately."));
                 }
             }
         }
@@ -1344,7 +1344,7 @@ mod tests {
         buy.stop_price = Some(p("99"));
         assert_eq!(
             e.place(0, &buy, &asks(), 2).unwrap_err().msg,
-            "Stop price would trigger immediately."
+            "Order would trigger immediately."
         );
         buy.stop_price = Some(p("100.50"));
         let placed = e.place(0, &buy, &asks(), 2).unwrap();
