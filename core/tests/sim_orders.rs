@@ -8,7 +8,7 @@ use kairos_core::binance::rest::{decode_account, OrderResponse};
 use kairos_core::binance::types::OrderStatus;
 use kairos_core::binance::user::{decode_user, UserEvent};
 use kairos_core::binance::ws_api::decode_ws_api_response;
-use kairos_core::num::{Price, Qty, Rounding};
+use kairos_core::num::{Amount, Price, Qty, Rounding};
 use kairos_core::sim::api::{DEFAULT_API_KEY, DEFAULT_API_SECRET, ORDERS_PER_10S};
 use kairos_core::sim::{CaptureFormat, Sim, SimConfig, SimSource};
 use serde_json::{json, Value};
@@ -581,4 +581,25 @@ fn orders_rest_place_status_cancel_account_signed() {
     );
     assert_eq!((st, v["code"].as_i64()), (401, Some(-2015)));
     sim.shutdown();
+}
+
+#[test]
+fn orders_latency_model_delays_entry_and_fees_show_as_configured() {
+    let mut cfg = SimConfig::new(source());
+    cfg.order_latency = Duration::from_millis(400);
+    cfg.engine.maker_rate = Amount::parse("0.0002").unwrap();
+    cfg.engine.taker_rate = Amount::parse("0.00075").unwrap();
+    let sim = Sim::start(cfg).expect("sim starts");
+    let mut c = Client::new(&sim);
+    let sent = now_ms();
+    let v = c.call("order.place", &refs(&limit_buy("60000.00", "0.001", "lat-1")));
+    // The matching engine stamps the order when the request reaches it: at
+    // least the configured latency after it was sent.
+    let at = v["result"]["transactTime"].as_u64().unwrap_or_else(|| panic!("{v}"));
+    assert!(at >= sent + 400, "transactTime {at} is under 400 ms after {sent}");
+    let a = c.call("account.status", &[]);
+    let r = &a["result"];
+    assert_eq!(r["commissionRates"]["maker"], json!("0.00020000"), "{a}");
+    assert_eq!(r["commissionRates"]["taker"], json!("0.00075000"), "{a}");
+    assert_eq!((r["makerCommission"].as_i64(), r["takerCommission"].as_i64()), (Some(2), Some(7)));
 }

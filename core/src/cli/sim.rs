@@ -115,6 +115,26 @@ pub struct SimArgs {
     /// Seconds without a pong before a connection is closed.
     #[arg(long, default_value_t = 60.0)]
     pub pong_timeout: f64,
+    /// Order-entry latency model: ms between an order request's arrival and
+    /// its reaching the matching engine (the market moves on meanwhile).
+    #[arg(long, default_value_t = 0)]
+    pub order_latency_ms: u64,
+    /// Maker commission, a fraction of what is received (0.001 = 0.1 %).
+    #[arg(long, default_value = "0.001")]
+    pub maker_fee: String,
+    /// Taker commission, a fraction of what is received (0.001 = 0.1 %).
+    #[arg(long, default_value = "0.001")]
+    pub taker_fee: String,
+}
+
+/// A commission rate flag: an exact decimal fraction in [0, 1).
+fn rate(name: &str, s: &str) -> Result<crate::num::Amount, String> {
+    let v = crate::num::Amount::parse(s)
+        .map_err(|e| format!("--{name} must be a decimal fraction like 0.001, not {s:?} ({e})"))?;
+    if v < crate::num::Amount::ZERO || v >= crate::num::Amount::ONE {
+        return Err(format!("--{name} must be at least 0 and below 1, not {s}"));
+    }
+    Ok(v)
 }
 
 fn secs(name: &str, s: f64) -> Result<Duration, String> {
@@ -161,6 +181,9 @@ fn config(a: &SimArgs) -> Result<SimConfig, String> {
     cfg.faults = faults;
     cfg.ping_interval = secs("ping-interval", a.ping_interval)?;
     cfg.pong_timeout = secs("pong-timeout", a.pong_timeout)?;
+    cfg.order_latency = Duration::from_millis(a.order_latency_ms);
+    cfg.engine.maker_rate = rate("maker-fee", &a.maker_fee)?;
+    cfg.engine.taker_rate = rate("taker-fee", &a.taker_fee)?;
     Ok(cfg)
 }
 

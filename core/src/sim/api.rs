@@ -683,6 +683,20 @@ pub(crate) fn on_trade(shared: &Shared, symbol: &str, bare: &[u8]) {
     dispatch(shared, &mut st);
 }
 
+/// The visible quantity at `price` on `side`'s own side of the book (bids
+/// for a buy, best first): zero at a price between or better than its
+/// levels (a new level), `None` beyond the levels looked at (unknown).
+fn queue_at(own: &[(Price, Qty)], side: Side, price: Price) -> Option<Qty> {
+    if let Some((_, q)) = own.iter().find(|(p, _)| *p == price) {
+        return Some(*q);
+    }
+    let beyond = own.last().is_some_and(|(last, _)| match side {
+        Side::Buy => price < *last,
+        Side::Sell => price > *last,
+    });
+    (!beyond).then_some(Qty::ZERO)
+}
+
 /// A book's asks and bids, best first.
 type AsksBids = (Vec<(Price, Qty)>, Vec<(Price, Qty)>);
 
@@ -759,11 +773,12 @@ fn place(
         ));
     }
     let (asks, bids) = levels(shared, &req.symbol);
-    let book = match req.side {
-        Side::Buy => asks,
-        Side::Sell => bids,
+    let (book, own) = match req.side {
+        Side::Buy => (asks, bids),
+        Side::Sell => (bids, asks),
     };
-    match st.engine.place(account, &req, &book, now) {
+    let queue_ahead = req.price.and_then(|p| queue_at(&own, req.side, p));
+    match st.engine.place_queued(account, &req, &book, queue_ahead, now) {
         Ok(placed) => {
             bump(&shared.stats.orders_placed);
             let o = &placed.order;
@@ -928,16 +943,21 @@ fn order_info_json(o: &Order) -> Value {
 }
 
 fn account_json(e: &Engine, account: usize, now: u64) -> Value {
-    let bps = e.commission_rate().units() / 1_000_000; // fraction → basis points
-    let rate = e.commission_rate().to_string();
+    // Fractions → basis points (0.0015 → 15, as in Binance's docs); one
+    // basis point is 10^4 units of 10^-8.
+    let (maker_bps, taker_bps) = (
+        e.maker_rate().units() / 10_000,
+        e.taker_rate().units() / 10_000,
+    );
+    let (maker, taker) = (e.maker_rate().to_string(), e.taker_rate().to_string());
     let balances: Vec<Value> = e
         .balances(account)
         .into_iter()
         .map(|(a, b)| json!({"asset": a, "free": b.free.to_string(), "locked": b.locked.to_string()}))
         .collect();
     json!({
-        "makerCommission": bps, "takerCommission": bps, "buyerCommission": 0, "sellerCommission": 0,
-        "commissionRates": {"maker": rate, "taker": rate, "buyer": "0.00000000", "seller": "0.00000000"},
+        "makerCommission": maker_bps, "takerCommission": taker_bps, "buyerCommission": 0, "sellerCommission": 0,
+        "commissionRates": {"maker": maker, "taker": taker, "buyer": "0.00000000", "seller": "0.00000000"},
         "canTrade": true, "canWithdraw": true, "canDeposit": true, "brokered": false,
         "requireSelfTradePrevention": false, "preventSor": false,
         "updateTime": now, "accountType": "SPOT", "balances": balances,

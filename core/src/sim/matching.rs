@@ -10,19 +10,28 @@
 //!   book, a triggered stop) takes the replayed book's levels best first, at
 //!   their prices, up to its quantity (and limit price). The replayed book is
 //!   not depleted by the client's fills: there is no market impact.
-//! - A resting LIMIT order is at the back of its price level's queue: it
-//!   fills only when a replayed trade prints *through* its price (a buy when
-//!   a trade prints strictly below its price, a sell strictly above), for at
-//!   most the trade's quantity, at its own price, as maker. A trade *at* its
-//!   price does not fill it (conservative: the queue ahead is unknown).
+//! - A resting LIMIT order joins the back of its price level's queue (price-
+//!   time priority). It fills when a replayed trade prints *through* its
+//!   price (a buy when a trade prints strictly below its price, a sell
+//!   strictly above), for at most the trade's quantity, at its own price, as
+//!   maker. A trade *at* its price first consumes the queue ahead of it: with
+//!   [`Engine::place_queued`] that queue is the replayed book's visible
+//!   quantity at the price when the order arrived (zero at a new price
+//!   level), and what a trade at the price leaves after it fills the order;
+//!   with [`Engine::place`] the queue ahead is unknown and a trade at its
+//!   price never fills it (the conservative model). Cancellations ahead in
+//!   the queue are not seen (the queue only shrinks by trades): fills come
+//!   later than on the exchange, never earlier. Several client orders at one
+//!   price fill in time order, sharing each trade's quantity.
 //! - Stops (STOP_LOSS, STOP_LOSS_LIMIT, TAKE_PROFIT, TAKE_PROFIT_LIMIT)
 //!   trigger on the last replayed trade price: STOP_LOSS buys when the price
 //!   rises to the stop, sells when it falls to it; TAKE_PROFIT the reverse.
 //!   A stop that would trigger at once (against the last price) is refused,
 //!   as Binance does.
-//! - Commission is [`DEFAULT_COMMISSION_RATE`] (configurable) of what the
-//!   order receives, in the asset received (base for a buy, quote for a
-//!   sell), rounded up to 10^-8.
+//! - Commission is a fraction of what the order receives, in the asset
+//!   received (base for a buy, quote for a sell), rounded up to 10^-8: the
+//!   taker rate for fills on arrival (and triggered stops), the maker rate
+//!   for resting fills; both [`DEFAULT_COMMISSION_RATE`] unless configured.
 //! - Balances: a LIMIT (or a stop-limit) buy locks `price × qty` of quote, a
 //!   sell locks `qty` of base; a MARKET or STOP_LOSS/TAKE_PROFIT buy locks
 //!   nothing (a stop locks `stopPrice × qty`) and is checked against the free
@@ -179,6 +188,9 @@ pub struct Order {
     pub working_ms: i64,
     /// Amount still locked for it, in the asset it pays with.
     pub locked: Amount,
+    /// Visible quantity ahead of it in its price level's queue (`None`:
+    /// unknown, only trades through its price fill it).
+    pub queue_ahead: Option<Qty>,
 }
 
 impl Order {
@@ -274,8 +286,10 @@ pub struct Placed {
 /// How the engine is set up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EngineConfig {
-    /// Commission as a fraction of what is received.
-    pub commission_rate: Amount,
+    /// Taker commission (fills on arrival), a fraction of what is received.
+    pub taker_rate: Amount,
+    /// Maker commission (resting fills), a fraction of what is received.
+    pub maker_rate: Amount,
     /// Starting balances of every account (asset, amount).
     pub start_balances: Vec<(String, Amount)>,
 }
@@ -283,7 +297,8 @@ pub struct EngineConfig {
 impl Default for EngineConfig {
     fn default() -> EngineConfig {
         EngineConfig {
-            commission_rate: DEFAULT_COMMISSION_RATE,
+            taker_rate: DEFAULT_COMMISSION_RATE,
+            maker_rate: DEFAULT_COMMISSION_RATE,
             start_balances: vec![(
                 "USDT".to_string(),
                 Amount::from_units_unchecked(10_000 * SCALE),
@@ -358,9 +373,14 @@ impl Engine {
         self.rules.get(symbol)
     }
 
-    /// The commission rate.
-    pub fn commission_rate(&self) -> Amount {
-        self.cfg.commission_rate
+    /// The taker commission rate.
+    pub fn taker_rate(&self) -> Amount {
+        self.cfg.taker_rate
+    }
+
+    /// The maker commission rate.
+    pub fn maker_rate(&self) -> Amount {
+        self.cfg.maker_rate
     }
 
     /// Takes the events produced since the last call, in order.
@@ -617,12 +637,28 @@ impl Engine {
     }
 
     /// Places an order for `account`; `book` is the opposite side of the
-    /// symbol's book, best first (asks for a buy, bids for a sell).
+    /// symbol's book, best first (asks for a buy, bids for a sell). The queue
+    /// ahead of a resting order is unknown: only trades through its price
+    /// fill it.
     pub fn place(
         &mut self,
         account: usize,
         req: &NewOrder,
         book: Levels<'_>,
+        now_ms: u64,
+    ) -> Result<Placed, Reject> {
+        self.place_queued(account, req, book, None, now_ms)
+    }
+
+    /// [`Engine::place`], with the visible quantity of the order's own side
+    /// of the book at its price (`queue_ahead`; zero at a new level): once
+    /// resting, trades at its price consume that queue, then fill it.
+    pub fn place_queued(
+        &mut self,
+        account: usize,
+        req: &NewOrder,
+        book: Levels<'_>,
+        queue_ahead: Option<Qty>,
         now_ms: u64,
     ) -> Result<Placed, Reject> {
         if account >= self.accounts.len() {
@@ -688,6 +724,7 @@ impl Engine {
             working: !is_stop,
             working_ms: if is_stop { -1 } else { now_ms as i64 },
             locked: Amount::ZERO,
+            queue_ahead,
         };
         // Check everything before changing anything.
         let plan = if is_stop {
@@ -773,7 +810,12 @@ impl Engine {
         now_ms: u64,
     ) -> Fill {
         let quote = price.notional(qty, Rounding::Down).unwrap_or(Amount::ZERO);
-        let rate = i128::from(self.cfg.commission_rate.units());
+        let rate = if maker {
+            self.cfg.maker_rate
+        } else {
+            self.cfg.taker_rate
+        };
+        let rate = i128::from(rate.units());
         let scale = i128::from(SCALE);
         let (commission, commission_asset) = match o.side {
             Side::Buy => {
@@ -1025,17 +1067,19 @@ impl Engine {
             self.finish_arrival(&mut o, &r, now_ms);
             self.position(o.account, &[&r.base, &r.quote], now_ms);
         }
-        // Resting limits the trade printed through, by price then time.
+        // Resting limits the trade printed through, or at whose price it
+        // printed with a known queue, by price then time.
         let mut hit: Vec<(Price, u64, Side)> = self
             .open
             .values()
             .filter(|o| {
                 o.symbol == symbol
                     && o.working
-                    && match o.side {
-                        Side::Buy => price < o.price,
-                        Side::Sell => price > o.price,
-                    }
+                    && (o.price == price && o.queue_ahead.is_some()
+                        || match o.side {
+                            Side::Buy => price < o.price,
+                            Side::Sell => price > o.price,
+                        })
             })
             .map(|o| (o.price, o.id, o.side))
             .collect();
@@ -1052,7 +1096,20 @@ impl Engine {
             let Some(mut o) = self.open.remove(&id) else {
                 continue;
             };
-            let take = o.remaining().min(left[slot]);
+            let avail = match o.queue_ahead {
+                // At its price: the queue ahead trades first.
+                Some(ahead) if o.price == price => {
+                    let used = ahead.min(qty);
+                    o.queue_ahead = Some(ahead.checked_sub(used).unwrap_or(Qty::ZERO));
+                    left[slot].min(qty.checked_sub(used).unwrap_or(Qty::ZERO))
+                }
+                _ => left[slot],
+            };
+            let take = o.remaining().min(avail);
+            if take.is_zero() {
+                self.open.insert(o.id, o);
+                continue;
+            }
             left[slot] = left[slot].checked_sub(take).unwrap_or(Qty::ZERO);
             let p = o.price;
             self.fill(&mut o, &r, p, take, true, now_ms);
@@ -1299,6 +1356,102 @@ mod tests {
             }
         );
         assert_eq!(e.balance(0, "BTC").free, a("0.999"));
+    }
+
+    /// (fill qty, maker, commission) of every fill in `ev`.
+    fn fills_of(ev: &[Event]) -> Vec<(Qty, bool, Amount)> {
+        ev.iter()
+            .filter_map(|x| match x {
+                Event::Execution(x) => x.fill.as_ref().map(|f| (f.qty, f.maker, f.commission)),
+                Event::Position { .. } => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn matching_queue_ahead_trades_first_then_the_order_fills_at_its_price() {
+        let mut e = engine();
+        // 2 BTC visible at 95 on the bid when the order arrives: it queues
+        // behind them.
+        e.place_queued(
+            0,
+            &order(Side::Buy, OrderType::Limit, "1", Some("95")),
+            &asks(),
+            Some(q("2")),
+            1,
+        )
+        .unwrap();
+        e.take_events();
+        // 1.5 traded at 95: all of it was ahead; 0.5 still ahead.
+        e.on_trade("BTCUSDT", p("95"), q("1.5"), &asks(), &bids(), 2);
+        assert!(fills_of(&e.take_events()).is_empty());
+        // 0.8 at 95: 0.5 clears the queue, 0.3 fills the order.
+        e.on_trade("BTCUSDT", p("95"), q("0.8"), &asks(), &bids(), 3);
+        let f = fills_of(&e.take_events());
+        assert_eq!(f.iter().map(|x| x.0).collect::<Vec<_>>(), vec![q("0.3")]);
+        assert!(f[0].1, "a resting fill is a maker fill");
+        // Front of the queue now: the next trade at 95 fills it (0.7 left).
+        e.on_trade("BTCUSDT", p("95"), q("5"), &asks(), &bids(), 4);
+        let f = fills_of(&e.take_events());
+        assert_eq!(f.iter().map(|x| x.0).collect::<Vec<_>>(), vec![q("0.7")]);
+        // The same order through `place` (queue unknown): trades at its
+        // price never fill it.
+        let mut e = engine();
+        e.place(0, &order(Side::Buy, OrderType::Limit, "1", Some("95")), &asks(), 1)
+            .unwrap();
+        e.take_events();
+        e.on_trade("BTCUSDT", p("95"), q("50"), &asks(), &bids(), 2);
+        assert!(fills_of(&e.take_events()).is_empty());
+    }
+
+    #[test]
+    fn matching_orders_at_one_price_fill_in_time_order_sharing_each_trade() {
+        let mut e = engine();
+        let first = e
+            .place_queued(0, &order(Side::Buy, OrderType::Limit, "1", Some("95")), &asks(), Some(q("0")), 1)
+            .unwrap();
+        let second = e
+            .place_queued(0, &order(Side::Buy, OrderType::Limit, "1", Some("95")), &asks(), Some(q("0")), 2)
+            .unwrap();
+        e.take_events();
+        e.on_trade("BTCUSDT", p("95"), q("1.2"), &asks(), &bids(), 3);
+        let ev = e.take_events();
+        let by_order: Vec<(u64, Qty)> = ev
+            .iter()
+            .filter_map(|x| match x {
+                Event::Execution(x) => x.fill.as_ref().map(|f| (x.order.id, f.qty)),
+                Event::Position { .. } => None,
+            })
+            .collect();
+        assert_eq!(
+            by_order,
+            vec![(first.order.id, q("1")), (second.order.id, q("0.2"))]
+        );
+    }
+
+    #[test]
+    fn matching_taker_fills_pay_the_taker_rate_and_resting_fills_the_maker_rate() {
+        let cfg = EngineConfig {
+            taker_rate: a("0.001"),
+            maker_rate: a("0.0002"),
+            ..EngineConfig::default()
+        };
+        let mut e = Engine::new(cfg, vec![rules()], 1);
+        // A marketable buy of 0.5 takes the ask: taker, 0.1 % of 0.5 BTC.
+        e.place(0, &order(Side::Buy, OrderType::Market, "0.5", None), &asks(), 1)
+            .unwrap();
+        let f = fills_of(&e.take_events());
+        assert!(!f.is_empty());
+        assert!(f.iter().all(|x| !x.1));
+        let c: Amount = f.iter().fold(Amount::ZERO, |acc, x| acc.checked_add(x.2).unwrap());
+        assert_eq!(c, a("0.0005"));
+        // A resting buy of 1 filled through its price: maker, 0.02 % of 1 BTC.
+        e.place(0, &order(Side::Buy, OrderType::Limit, "1", Some("90")), &asks(), 2)
+            .unwrap();
+        e.take_events();
+        e.on_trade("BTCUSDT", p("89"), q("5"), &asks(), &bids(), 3);
+        let f = fills_of(&e.take_events());
+        assert_eq!(f, vec![(q("1"), true, a("0.0002"))]);
     }
 
     #[test]

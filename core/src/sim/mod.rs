@@ -92,6 +92,11 @@ pub struct SimConfig {
     pub clock_skew_ms: i64,
     /// Faults of the WS-API's order requests.
     pub ws_api_faults: WsApiFaults,
+    /// The latency model of order entry: the time between an order request's
+    /// arrival (place, cancel, cancelReplace; WS-API or REST) and its reaching
+    /// the matching engine. The replayed market moves on meanwhile, so the
+    /// order meets the book as it is then; the answer follows at once.
+    pub order_latency: Duration,
 }
 
 impl SimConfig {
@@ -113,6 +118,7 @@ impl SimConfig {
             engine: EngineConfig::default(),
             clock_skew_ms: 0,
             ws_api_faults: WsApiFaults::default(),
+            order_latency: Duration::ZERO,
         }
     }
 }

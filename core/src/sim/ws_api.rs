@@ -17,6 +17,8 @@ use tungstenite::{Message, WebSocket};
 
 /// Methods that count against the ORDERS limit on this endpoint.
 const ORDER_METHODS: [&str; 2] = ["order.place", "order.cancelReplace"];
+/// Order-entry methods the latency model delays ([`super::SimConfig::order_latency`]).
+pub(crate) const ENTRY_METHODS: [&str; 3] = ["order.place", "order.cancel", "order.cancelReplace"];
 
 /// What to do with one request frame.
 pub(crate) enum Answer {
@@ -50,6 +52,9 @@ pub(crate) fn answer_with_faults(
         .and_then(|v| v.get("method").and_then(Value::as_str).map(str::to_string))
         .unwrap_or_default();
     let order = ORDER_METHODS.contains(&method.as_str());
+    if ENTRY_METHODS.contains(&method.as_str()) && !shared.cfg.order_latency.is_zero() {
+        std::thread::sleep(shared.cfg.order_latency);
+    }
     if !order {
         log_request(shared, &method, false, None);
         return Answer::Reply(answer(shared, text, sinks));
