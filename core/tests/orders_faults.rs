@@ -114,6 +114,19 @@ fn run<R: Send + 'static>(
         + Send
         + 'static,
 ) -> Run<R> {
+    run_with(faults, WS_API_PATH, trade)
+}
+
+/// [`run`] with the WS-API at `ws_api_path` (a wrong path: the WS-API link
+/// never opens, the trader waits for a live book only).
+fn run_with<R: Send + 'static>(
+    faults: WsApiFaults,
+    ws_api_path: &'static str,
+    trade: impl FnOnce(&Sim, &LiveStatus, &mut OrderSender, &mut ClientIdGen) -> (R, Vec<ClientId>)
+        + Send
+        + 'static,
+) -> Run<R> {
+    let ws_api_works = ws_api_path == WS_API_PATH;
     let mut cfg = SimConfig::new(SimSource::Capture {
         path: capture(),
         format: CaptureFormat::Hftbacktest,
@@ -129,7 +142,7 @@ fn run<R: Send + 'static>(
         &["depth@100ms", "bookTicker", "trade"],
     );
     let mut orders = OrderConfig::new(
-        &format!("{}{WS_API_PATH}", sim.ws_url()),
+        &format!("{}{ws_api_path}", sim.ws_url()),
         Credentials::hmac(DEFAULT_API_KEY, DEFAULT_API_SECRET),
     );
     orders.pairs = vec![(btcusdt(), asset("BTC"), asset("USDT"))];
@@ -153,7 +166,7 @@ fn run<R: Send + 'static>(
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             wait_for("a live book and the user-data stream", || {
                 status.best_bid_units.load(Ordering::Relaxed) > 0
-                    && status.user_data.load(Ordering::Relaxed)
+                    && (status.user_data.load(Ordering::Relaxed) || !ws_api_works)
             });
             let mut ids = ClientIdGen::new("flt", now_ms()).unwrap();
             trade(&s, &status, &mut tx, &mut ids)
@@ -518,4 +531,31 @@ fn orders_rejections_end_rejected_with_the_exchange_reason_and_are_sent_once() {
     assert_eq!(r.sim.stats().orders_placed, 0);
     assert_eq!(r.gw.resends, 0);
     assert_eq!(r.oc.placed, 0, "{:?}", r.oc);
+}
+
+#[test]
+fn orders_rest_fallback_places_through_the_rest_thread_while_the_ws_api_is_down() {
+    // The WS-API path is wrong: its handshake fails (404) and the link stays
+    // down, so the gateway sends the order as a signed REST request, which
+    // the driver hands to its `rest` thread.
+    let r = run_with(WsApiFaults::default(), "/ws-api/none", |sim, status, tx, ids| {
+        // Let the first WS-API attempt fail (a later one would only make the
+        // first send time out and go by REST on its status query).
+        std::thread::sleep(Duration::from_millis(500));
+        let cids = place_resting(status, tx, ids, 1);
+        wait_for("the order on the exchange", || sim.stats().orders_placed >= 1);
+        std::thread::sleep(Duration::from_millis(300));
+        ((), cids)
+    });
+    assert_eq!(r.sim.stats().orders_placed, 1);
+    // Nothing reached the WS-API.
+    assert!(order_requests(&r.sim).is_empty());
+    assert!(r.oc.downs >= 1, "{:?}", r.oc);
+    assert!(r.oc.rest_sent >= 1 && r.oc.rest_answers >= 1, "{:?}", r.oc);
+    assert_eq!(r.oc.rest_refused, 0);
+    assert_eq!(r.oc.placed, 1, "{:?}", r.oc);
+    assert!(r.gw.rest_sent >= 1);
+    // Placed once, answered, not rejected.
+    assert_eq!(r.table.len(), 1);
+    assert_ne!(r.table[0].0, Status::Rejected, "{:?}", r.table);
 }

@@ -1641,6 +1641,10 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 self.on_exchange_info(reply);
                 return;
             }
+            RestRequest::Signed { req_id, .. } => {
+                self.on_order_rest_reply(req_id, reply);
+                return;
+            }
         };
         let Some(si) = self.snaps.iter().position(|s| s.symbol == symbol) else {
             return;

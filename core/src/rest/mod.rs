@@ -7,6 +7,8 @@
 //! refused request (counted), never a wait.
 
 use crate::binance::fast::Symbol;
+use crate::orders::gateway::HttpMethod;
+use std::sync::OnceLock;
 use ringbuf::traits::{Consumer, Producer, Split};
 use ringbuf::{HeapCons, HeapProd, HeapRb};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,6 +25,9 @@ pub const REST_TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_BODY_BYTES: u64 = 8 << 20;
 /// Rate-limit headers kept from one response at most.
 pub const MAX_LIMIT_HEADERS: usize = 16;
+/// The longest signed query string an order request may carry, bytes (a
+/// signed order.place query is about 300).
+pub const MAX_SIGNED_QUERY: usize = 2048;
 /// The side thread checks for work at least this often even without an
 /// unpark.
 const IDLE_WAIT: Duration = Duration::from_millis(50);
@@ -39,6 +44,56 @@ pub enum RestRequest {
     },
     /// `GET /api/v3/exchangeInfo` (rate limits and filters).
     ExchangeInfo,
+    /// An order endpoint (the gateway's REST fallback while the WS-API is
+    /// down): `METHOD path?query`, the query already signed by the gateway,
+    /// with the `X-MBX-APIKEY` header when `api_key` is set.
+    Signed {
+        /// The gateway's request id, to answer with.
+        req_id: u64,
+        /// GET, POST or DELETE.
+        method: HttpMethod,
+        /// `/api/v3/order`, …
+        path: &'static str,
+        /// The query string.
+        query: InlineQuery,
+        /// Whether to send the API key header.
+        api_key: bool,
+    },
+}
+
+/// A query string held inline (the request ring holds no heap pointers).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct InlineQuery {
+    len: u16,
+    bytes: [u8; MAX_SIGNED_QUERY],
+}
+
+impl InlineQuery {
+    /// `s`, or `None` when it is longer than [`MAX_SIGNED_QUERY`].
+    pub fn new(s: &str) -> Option<InlineQuery> {
+        if s.len() > MAX_SIGNED_QUERY {
+            return None;
+        }
+        let mut bytes = [0u8; MAX_SIGNED_QUERY];
+        bytes[..s.len()].copy_from_slice(s.as_bytes());
+        Some(InlineQuery {
+            len: s.len() as u16,
+            bytes,
+        })
+    }
+
+    /// The query.
+    pub fn as_str(&self) -> &str {
+        // Built from a `&str`: always UTF-8.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
+    }
+}
+
+impl std::fmt::Debug for InlineQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The signature is not a secret, but the query is long: its length.
+        write!(f, "InlineQuery({} bytes)", self.len)
+    }
 }
 
 /// The answer.
@@ -79,6 +134,7 @@ pub struct RestClient {
     replies: HeapCons<RestReply>,
     thread: Option<JoinHandle<()>>,
     stop: Arc<AtomicBool>,
+    api_key: Arc<OnceLock<String>>,
     /// Requests refused because the ring was full.
     pub refused: u64,
 }
@@ -96,6 +152,8 @@ impl RestClient {
         let (mut rep_tx, rep_rx) = HeapRb::<RestReply>::new(REST_QUEUE_LEN).split();
         let stop = Arc::new(AtomicBool::new(false));
         let stop2 = stop.clone();
+        let api_key: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
+        let key2 = api_key.clone();
         let base = base_url.trim_end_matches('/').to_string();
         let thread = std::thread::Builder::new()
             .name("rest".into())
@@ -106,7 +164,7 @@ impl RestClient {
                         std::thread::park_timeout(IDLE_WAIT);
                         continue;
                     };
-                    let result = perform(&agent, &base, &job.request);
+                    let result = perform(&agent, &base, &job.request, key2.get());
                     let reply = RestReply {
                         request: job.request,
                         asked_at: job.asked_at,
@@ -132,8 +190,15 @@ impl RestClient {
             replies: rep_rx,
             thread: Some(thread),
             stop,
+            api_key,
             refused: 0,
         })
+    }
+
+    /// The API key sent with signed order requests (set once, when the
+    /// order side is configured; a second call is ignored).
+    pub fn set_api_key(&self, key: &str) {
+        let _ = self.api_key.set(key.to_string());
     }
 
     /// Asks for `request`; `false` (and counted) when the queue is full.
@@ -193,17 +258,48 @@ fn agent(root_pem: Option<&[u8]>) -> ureq::Agent {
         .into()
 }
 
-fn perform(agent: &ureq::Agent, base: &str, req: &RestRequest) -> Result<HttpAnswer, String> {
-    let url = match req {
-        RestRequest::Depth { symbol, limit } => {
+fn perform(
+    agent: &ureq::Agent,
+    base: &str,
+    req: &RestRequest,
+    api_key: Option<&String>,
+) -> Result<HttpAnswer, String> {
+    let (url, method, key) = match req {
+        RestRequest::Depth { symbol, limit } => (
             format!(
                 "{base}/api/v3/depth?symbol={}&limit={limit}",
                 symbol.as_str()
-            )
-        }
-        RestRequest::ExchangeInfo => format!("{base}/api/v3/exchangeInfo"),
+            ),
+            HttpMethod::Get,
+            None,
+        ),
+        RestRequest::ExchangeInfo => (format!("{base}/api/v3/exchangeInfo"), HttpMethod::Get, None),
+        RestRequest::Signed {
+            method,
+            path,
+            query,
+            api_key: with_key,
+            ..
+        } => (
+            format!("{base}{path}?{}", query.as_str()),
+            *method,
+            if *with_key {
+                Some(api_key.ok_or("no API key set for a signed request")?)
+            } else {
+                None
+            },
+        ),
     };
-    let mut resp = agent.get(&url).call().map_err(|e| format!("{url}: {e}"))?;
+    let err = |e: ureq::Error| format!("{}: {e}", url.split('?').next().unwrap_or(""));
+    let mut resp = match (method, key) {
+        (HttpMethod::Get, None) => agent.get(&url).call(),
+        (HttpMethod::Get, Some(k)) => agent.get(&url).header("X-MBX-APIKEY", k).call(),
+        (HttpMethod::Delete, None) => agent.delete(&url).call(),
+        (HttpMethod::Delete, Some(k)) => agent.delete(&url).header("X-MBX-APIKEY", k).call(),
+        (HttpMethod::Post, None) => agent.post(&url).send_empty(),
+        (HttpMethod::Post, Some(k)) => agent.post(&url).header("X-MBX-APIKEY", k).send_empty(),
+    }
+    .map_err(err)?;
     let status = resp.status().as_u16();
     let header = |name: &str| {
         resp.headers()
@@ -228,7 +324,7 @@ fn perform(agent: &ureq::Agent, base: &str, req: &RestRequest) -> Result<HttpAns
         .with_config()
         .limit(MAX_BODY_BYTES)
         .read_to_vec()
-        .map_err(|e| format!("{url}: body: {e}"))?;
+        .map_err(|e| format!("{}: body: {e}", url.split('?').next().unwrap_or("")))?;
     Ok(HttpAnswer {
         status,
         retry_after,

@@ -38,6 +38,7 @@ use crate::orders::table::Applied;
 use crate::orders::ClientId;
 use crate::portfolio::risk::{Exposure, RiskGuard, RiskLimits};
 use crate::portfolio::{Asset, Balance, Fill, Portfolio};
+use crate::rest::{InlineQuery, RestRequest};
 use mio::{Token, Waker};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -172,7 +173,15 @@ pub struct OrderCounters {
     pub rate_limited: u64,
     /// User-data subscriptions confirmed.
     pub subscribed: u64,
-    /// REST actions not carried out (no REST order path in this driver).
+    /// REST fallback requests handed to the `rest` thread (WS-API down).
+    pub rest_sent: u64,
+    /// REST fallback answers received.
+    pub rest_answers: u64,
+    /// REST fallback requests that failed in transport (left to the
+    /// gateway's timeout and status query).
+    pub rest_errors: u64,
+    /// REST fallback requests not sent: the `rest` ring was full or the
+    /// query longer than [`crate::rest::MAX_SIGNED_QUERY`].
     pub rest_refused: u64,
     /// WS-API sends that failed (the link is going down).
     pub send_errors: u64,
@@ -330,6 +339,8 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             tls,
             max_message_bytes: self.cfg.max_message_bytes,
         };
+        // The REST fallback's requests carry the key in a header.
+        self.rest.set_api_key(cfg.credentials.api_key());
         let limiter = std::mem::replace(&mut self.limiter, Limiter::with_default_limits());
         let gateway = Gateway::new(
             cfg.credentials,
@@ -474,6 +485,38 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         self.order_actions();
     }
 
+    /// The answer to a REST fallback request: to the gateway (rate-limit
+    /// headers to the limiter first). A transport error is left to the
+    /// gateway's response timeout, which asks for the order's status.
+    pub(super) fn on_order_rest_reply(&mut self, req_id: u64, reply: crate::rest::RestReply) {
+        let Some(o) = self.orders.as_mut() else {
+            return;
+        };
+        let wall = wall_ns();
+        match reply.result {
+            Ok(ans) => {
+                for (name, value) in &ans.limit_headers {
+                    // A malformed header is the server's problem; ignored.
+                    let _ = o.gateway.limiter.observe_header(name, value, wall);
+                }
+                o.counters.rest_answers += 1;
+                let retry = ans.retry_after.map(|d| d.as_secs());
+                if o
+                    .gateway
+                    .on_rest_reply(req_id, ans.status, retry, &ans.body, wall)
+                    .is_err()
+                {
+                    o.counters.malformed += 1;
+                }
+            }
+            Err(e) => {
+                o.counters.rest_errors += 1;
+                self.counters.last_error = Some(format!("REST fallback: {e}"));
+            }
+        }
+        self.order_actions();
+    }
+
     /// The WS-API link is lost (or failed to open): outcomes of what was in
     /// flight are unknown to the gateway; retry after the back-off.
     fn order_link_down(&mut self, now: Instant) {
@@ -571,7 +614,35 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                     }
                     _ => counters.send_errors += 1,
                 },
-                Action::SendRest { .. } => counters.rest_refused += 1,
+                Action::SendRest {
+                    req_id,
+                    method,
+                    path,
+                    query,
+                    signed,
+                } => {
+                    // The WS-API is down: the `rest` thread sends it; the
+                    // answer comes back through `on_order_rest_reply`. A
+                    // request that cannot be queued is left to the gateway's
+                    // response timeout (then a status query).
+                    let sent = InlineQuery::new(&query).is_some_and(|query| {
+                        self.rest.ask(
+                            RestRequest::Signed {
+                                req_id,
+                                method,
+                                path,
+                                query,
+                                api_key: signed,
+                            },
+                            Instant::now(),
+                        )
+                    });
+                    if sent {
+                        counters.rest_sent += 1;
+                    } else {
+                        counters.rest_refused += 1;
+                    }
+                }
                 Action::Timer { at_ns } => {
                     *timer_ns = Some(timer_ns.map_or(at_ns, |t| t.min(at_ns)));
                 }
