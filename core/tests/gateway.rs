@@ -506,7 +506,7 @@ fn gateway_place_ack_then_fills_by_execution_reports_end_filled() {
     gw.on_execution_report(&report(
         &format!("{dir}/execution_report_new.json"),
         FIXTURE_CID,
-    ))
+    ), T0)
     .unwrap();
     assert_eq!(
         gw.table.get("ETHUSDT", FIXTURE_CID).unwrap().status,
@@ -515,7 +515,7 @@ fn gateway_place_ack_then_fills_by_execution_reports_end_filled() {
     gw.on_execution_report(&report(
         &format!("{dir}/execution_report_trade.json"),
         FIXTURE_CID,
-    ))
+    ), T0)
     .unwrap();
     let o = gw.table.get("ETHUSDT", FIXTURE_CID).unwrap();
     assert_eq!(o.status, Status::Filled);
@@ -900,4 +900,81 @@ fn gateway_cancel_replace_partial_failure_keeps_a_new_order_that_went_through() 
             "{result}: {actions:?}"
         );
     }
+}
+
+/// The fixture's trade report for `cid`, as a partial fill of `qty` when
+/// given.
+fn trade_report(cid: &str, partial: Option<&str>) -> kairos_core::binance::user::ExecutionReport {
+    let dir = "nautilus_trader/crates_spot_user_data_json";
+    let mut text = String::from_utf8(read(&format!("{dir}/execution_report_trade.json")))
+        .unwrap()
+        .replace(FIXTURE_CID, cid);
+    if let Some(qty) = partial {
+        text = text
+            .replace(r#""X": "FILLED""#, r#""X": "PARTIALLY_FILLED""#)
+            .replace(r#""l": "1.00000000""#, &format!(r#""l": "{qty}""#))
+            .replace(r#""z": "1.00000000""#, &format!(r#""z": "{qty}""#));
+    }
+    match decode_user(text.as_bytes()).unwrap().event {
+        UserEvent::ExecutionReport(r) => *r,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn gateway_protective_stop_is_placed_for_the_filled_quantity_once_the_entry_is_done() {
+    let dir = "nautilus_trader/crates_spot_user_data_json";
+    // A buy of 1 ETH at 2500 with its stop at 2400, filled at once.
+    let mut gw = gateway();
+    let mut entry = intent(FIXTURE_CID, "1");
+    entry.stop = Some(p("2400"));
+    let s = gw.submit(&entry, &exposure(), T0).unwrap();
+    assert_eq!(s.stop, Some(p("2400")));
+    gw.drain().for_each(drop);
+    gw.on_execution_report(&trade_report(FIXTURE_CID, None), T0 + 1).unwrap();
+    let sent = ws_sent(&gw.drain().collect::<Vec<_>>());
+    assert_eq!(sent.len(), 1, "one stop: {:?}", gw.stats());
+    let pr = &sent[0].params;
+    assert_eq!(sent[0].method, "order.place");
+    assert_eq!(pr["type"], "STOP_LOSS");
+    assert_eq!(pr["side"], "SELL");
+    assert_eq!(pr["stopPrice"], "2400.00");
+    // 1 ETH filled less the 0.001 ETH commission the report names: what the
+    // account holds.
+    assert_eq!(pr["quantity"], "0.9990");
+    assert_eq!(pr["newClientOrderId"], format!("{FIXTURE_CID}{STOP_ID_SUFFIX}"));
+    assert!(pr.get("price").is_none(), "a STOP_LOSS has no limit price");
+    assert_eq!(gw.stats().stops_placed, 1);
+    // The stop itself is tracked like any order.
+    let stop_id = format!("{FIXTURE_CID}{STOP_ID_SUFFIX}");
+    assert_eq!(gw.table.get("ETHUSDT", &stop_id).unwrap().status, Status::Submitted);
+
+    // Partly filled (0.4), then cancelled: a stop for that fill only, sent
+    // when the entry is done, not before.
+    let mut gw = gateway();
+    gw.submit(&entry, &exposure(), T0).unwrap();
+    gw.drain().for_each(drop);
+    gw.on_execution_report(&trade_report(FIXTURE_CID, Some("0.40000000")), T0 + 1)
+        .unwrap();
+    assert!(ws_sent(&gw.drain().collect::<Vec<_>>()).is_empty(), "not done yet");
+    // The cancel's report carries the cumulative 0.4 filled, as Binance's do.
+    let text = String::from_utf8(read(&format!("{dir}/execution_report_canceled.json")))
+        .unwrap()
+        .replace(r#""z": "0.00000000""#, r#""z": "0.40000000""#);
+    let UserEvent::ExecutionReport(cancel) = decode_user(text.as_bytes()).unwrap().event else {
+        panic!("not a report")
+    };
+    gw.on_execution_report(&cancel, T0 + 2).unwrap();
+    let sent = ws_sent(&gw.drain().collect::<Vec<_>>());
+    assert_eq!(sent.len(), 1, "{:?}", gw.table.get("ETHUSDT", FIXTURE_CID));
+    assert_eq!(sent[0].params["quantity"], "0.3990", "0.4 less 0.001 ETH commission");
+
+    // Cancelled with nothing filled: no stop.
+    let mut gw = gateway();
+    gw.submit(&entry, &exposure(), T0).unwrap();
+    gw.drain().for_each(drop);
+    gw.on_execution_report(&report(&format!("{dir}/execution_report_canceled.json"), FIXTURE_CID), T0 + 1)
+        .unwrap();
+    assert!(ws_sent(&gw.drain().collect::<Vec<_>>()).is_empty());
+    assert_eq!(gw.stats().stops_placed, 0);
 }

@@ -16,7 +16,7 @@ use kairos_core::drive::live::{
 use kairos_core::engine::NoopDecide;
 use kairos_core::limiter::LimiterStats;
 use kairos_core::num::{Price, Qty, Wide};
-use kairos_core::orders::gateway::{GatewayStats, OrderIntent};
+use kairos_core::orders::gateway::{GatewayStats, OrderIntent, STOP_ID_SUFFIX};
 use kairos_core::orders::{ClientId, ClientIdGen, Status};
 use kairos_core::portfolio::{Asset, Balance};
 use kairos_core::sim::api::{DEFAULT_API_KEY, DEFAULT_API_SECRET, ORDERS_PER_10S};
@@ -419,7 +419,8 @@ fn orders_lost_place_response_is_resolved_by_client_id_and_one_order_exists() {
     });
     let stats = r.sim.stats();
     // Placed exactly once: the lost answer was resolved by asking, not by
-    // placing again.
+    // placing again (over the WS-API once it is back, or by REST while it is
+    // down: the sim logs both).
     assert_eq!(stats.orders_placed, 1, "{stats:?}");
     let places = order_requests(&r.sim).len();
     assert_eq!(places, 1, "order.place sent {places} times");
@@ -548,8 +549,10 @@ fn orders_rest_fallback_places_through_the_rest_thread_while_the_ws_api_is_down(
         ((), cids)
     });
     assert_eq!(r.sim.stats().orders_placed, 1);
-    // Nothing reached the WS-API.
-    assert!(order_requests(&r.sim).is_empty());
+    // One order request, and it came by REST.
+    let reqs = order_requests(&r.sim);
+    assert_eq!(reqs.len(), 1, "{reqs:?}");
+    assert!(reqs[0].rest && reqs[0].method == "order.place", "{reqs:?}");
     assert!(r.oc.downs >= 1, "{:?}", r.oc);
     assert!(r.oc.rest_sent >= 1 && r.oc.rest_answers >= 1, "{:?}", r.oc);
     assert_eq!(r.oc.rest_refused, 0);
@@ -558,4 +561,31 @@ fn orders_rest_fallback_places_through_the_rest_thread_while_the_ws_api_is_down(
     // Placed once, answered, not rejected.
     assert_eq!(r.table.len(), 1);
     assert_ne!(r.table[0].0, Status::Rejected, "{:?}", r.table);
+}
+
+#[test]
+fn orders_protective_stop_reaches_the_exchange_after_the_entry_fills() {
+    // A marketable buy with a stop 5 % under the bid: once it has filled,
+    // the gateway places a STOP_LOSS sell of the filled quantity, which the
+    // sim accepts and keeps open (the price stays far above it).
+    let r = run(WsApiFaults::default(), |sim, status, tx, ids| {
+        let cid = ids.next_id();
+        let ask = status.best_ask_units.load(Ordering::Relaxed) as i64;
+        let bid = status.best_bid_units.load(Ordering::Relaxed) as i64;
+        let mut i = below_bid(status, cid, "0.0002", 5, TimeInForce::Gtc);
+        i.price = Price::from_units((ask + ask / 100) / TICK * TICK).unwrap();
+        i.stop = Some(Price::from_units((bid - bid / 20) / TICK * TICK).unwrap());
+        assert!(tx.send(OrderCommand::Place(i)));
+        wait_for("the entry and its stop", || {
+            sim.ws_api_log().iter().filter(|q| q.method == "order.place").count() >= 2
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        let stop = ClientId::new(&format!("{}{STOP_ID_SUFFIX}", cid.as_str())).unwrap();
+        ((), vec![cid, stop])
+    });
+    assert_eq!(r.gw.stops_placed, 1, "{:?}", r.gw);
+    assert_eq!(r.gw.stops_not_placed, 0);
+    assert_eq!(r.sim.stats().orders_placed, 2);
+    let statuses: Vec<Status> = r.table.iter().map(|t| t.0).collect();
+    assert_eq!(statuses, vec![Status::Filled, Status::New], "{:?}", r.table);
 }

@@ -56,6 +56,11 @@ use std::fmt;
 pub const MAX_IN_FLIGHT: usize = 64;
 /// Orders the gateway follows until the exchange has confirmed or refused them.
 pub const MAX_TRACKED: usize = 64;
+/// Entries waiting for their fill to place a protective stop at most.
+pub const MAX_PROTECTED: usize = 64;
+/// Appended to an entry's client id to name its protective stop (`.` never
+/// appears in a [`super::ClientIdGen`] id, so the name cannot collide).
+pub const STOP_ID_SUFFIX: &str = ".s";
 /// How long an answer may take before the outcome counts as unknown, ns.
 pub const RESPONSE_TIMEOUT_NS: u64 = 5_000 * NANOS_PER_MS;
 /// Sends of one place request in all (first send plus re-sends after the
@@ -139,6 +144,11 @@ pub enum Action {
     /// [`MAX_STATUS_QUERIES`] queries: reconcile (open orders) before trading on.
     NeedsReconcile {
         /// Client order id.
+        client_id: ClientId,
+    },
+    /// An entry filled but its protective stop could not be sent: alarm.
+    StopNotPlaced {
+        /// The entry's client order id.
         client_id: ClientId,
     },
     /// An IP ban (418) until this time: alarm.
@@ -282,6 +292,12 @@ pub struct GatewayStats {
     pub resends: u64,
     /// Status queries sent.
     pub status_queries: u64,
+    /// Protective stops sent after their entry filled.
+    pub stops_placed: u64,
+    /// Protective stops that could not be sent (alarm).
+    pub stops_not_placed: u64,
+    /// Entries with a stop that could not be tracked (table full; alarm).
+    pub stops_untracked: u64,
     /// Status answers that found a submitted order past `NEW` (filled,
     /// cancelled, expired) with none of its reports received: reconcile.
     pub query_needs_reconcile: u64,
@@ -320,6 +336,14 @@ pub struct Gateway {
     scratch: String,
     time_in_flight: bool,
     stats: GatewayStats,
+    protect: Vec<Option<Protect>>,
+}
+
+/// An entry whose protective stop is due once it has filled.
+#[derive(Debug, Clone, Copy)]
+struct Protect {
+    entry: OrderIntent,
+    stop: Price,
 }
 
 impl fmt::Debug for Gateway {
@@ -368,6 +392,7 @@ impl Gateway {
             scratch: String::with_capacity(REQUEST_TEXT_CAPACITY),
             time_in_flight: false,
             stats: GatewayStats::default(),
+            protect: vec![None; MAX_PROTECTED],
         }
     }
 
@@ -439,6 +464,20 @@ impl Gateway {
         let req_id = self
             .send_place(slot, now_ns)
             .map_err(SubmitRefusal::Build)?;
+        if let (Side::Buy, Some(stop), false) =
+            (intent.side, admitted.stop, intent.order_type.is_algo())
+        {
+            // A long entry: its stop is placed once it has filled.
+            match self.protect.iter().position(Option::is_none) {
+                Some(k) => {
+                    self.protect[k] = Some(Protect {
+                        entry: *intent,
+                        stop,
+                    })
+                }
+                None => self.stats.stops_untracked += 1,
+            }
+        }
         Ok(Submitted {
             req_id,
             stop: admitted.stop,
@@ -607,8 +646,84 @@ impl Gateway {
     pub fn on_execution_report(
         &mut self,
         r: &ExecutionReport,
+        now_ns: u64,
     ) -> Result<super::table::Applied, super::table::ApplyError> {
-        self.table.apply(r)
+        let applied = self.table.apply(r)?;
+        self.protect_filled(r, now_ns);
+        Ok(applied)
+    }
+
+    /// Once a protected entry is done (filled, or cancelled/expired after a
+    /// partial fill), a STOP_LOSS sell of its filled quantity at its stop:
+    /// the loss limit the core promised (the plugin's stop, or the one it
+    /// forced). A stop that cannot be sent is counted and alarmed
+    /// ([`Action::StopNotPlaced`]).
+    fn protect_filled(&mut self, r: &ExecutionReport, now_ns: u64) {
+        let id = if r.orig_client_order_id.is_empty() {
+            r.client_order_id.as_str()
+        } else {
+            r.orig_client_order_id.as_str()
+        };
+        let Some(k) = self.protect.iter().position(|p| {
+            p.is_some_and(|p| p.entry.client_id.eq_str(id) && p.entry.symbol.as_str() == r.symbol)
+        }) else {
+            return;
+        };
+        let Some(o) = self.table.get(&r.symbol, id) else {
+            return;
+        };
+        if !o.status.is_terminal() {
+            return;
+        }
+        // What the account holds from it: the fills less a commission taken
+        // in the base asset (the asset the symbol's name starts with), cut
+        // to the quantity's decimals.
+        let base_fee = o
+            .commissions()
+            .iter()
+            .find(|c| r.symbol.len() > c.asset.as_str().len() && r.symbol.starts_with(c.asset.as_str()))
+            .map_or(0, |c| c.amount.units());
+        let Some(p) = self.protect[k].take() else {
+            return;
+        };
+        let step = 10i64.pow(u32::from(8u8.saturating_sub(p.entry.qty_places)));
+        let net = (o.filled_qty.units() - base_fee).max(0) / step * step;
+        let Ok(filled) = Qty::from_units(net) else {
+            return;
+        };
+        if filled.is_zero() {
+            return;
+        }
+        let mut name = String::with_capacity(super::fixed::MAX_CLIENT_ID_LEN);
+        name.push_str(p.entry.client_id.as_str());
+        name.push_str(STOP_ID_SUFFIX);
+        let stop = OrderIntent {
+            client_id: ClientId::truncated(&name),
+            symbol: p.entry.symbol,
+            side: Side::Sell,
+            order_type: OrderType::StopLoss,
+            time_in_force: None,
+            qty: filled,
+            price: p.stop,
+            stop: Some(p.stop),
+            price_places: p.entry.price_places,
+            qty_places: p.entry.qty_places,
+        };
+        // It only reduces the position the entry built.
+        let exposure = Exposure {
+            equity: crate::num::Wide::ZERO,
+            position_qty: crate::num::Wide::from(crate::num::Amount::from(filled)),
+            open_orders: 0,
+        };
+        match self.submit(&stop, &exposure, now_ns) {
+            Ok(_) => self.stats.stops_placed += 1,
+            Err(_) => {
+                self.stats.stops_not_placed += 1;
+                self.act(Action::StopNotPlaced {
+                    client_id: p.entry.client_id,
+                });
+            }
+        }
     }
 
     /// The earliest time [`Gateway::on_timer`] has work to do: a request's
@@ -1051,7 +1166,12 @@ impl Gateway {
                 .has_limit_price()
                 .then_some(Dec::price(i.price, i.price_places)),
             new_client_order_id: Some(i.client_id.as_str()),
-            stop_price: None,
+            stop_price: i
+                .order_type
+                .is_algo()
+                .then_some(i.stop)
+                .flatten()
+                .map(|s| Dec::price(s, i.price_places)),
             new_order_resp_type: Some(RespType::Ack),
         };
         let (method, params) = match &t.replaces {

@@ -318,6 +318,10 @@ pub struct WsApiRequest {
     pub order: bool,
     /// The injected answer, if a fault answered it: (status, `retryAfter` ms).
     pub injected: Option<(u16, u64)>,
+    /// It came to a REST order endpoint (`method` is then the WS-API
+    /// method's name for that endpoint, e.g. `POST /api/v3/order` is
+    /// `order.place`).
+    pub rest: bool,
 }
 
 /// Milliseconds since the Unix epoch (0 if the clock is before it).
@@ -553,8 +557,8 @@ impl Sim {
         self.shared.stats.snapshot()
     }
 
-    /// The WS-API requests read so far, oldest first (the first
-    /// [`MAX_WS_API_LOG`]).
+    /// The WS-API requests read so far, and the requests to REST order
+    /// endpoints (marked `rest`), oldest first (the first [`MAX_WS_API_LOG`]).
     pub fn ws_api_log(&self) -> Vec<WsApiRequest> {
         lock(&self.shared.ws_api_log).clone()
     }

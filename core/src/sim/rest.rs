@@ -364,6 +364,7 @@ fn without_signature(s: &str) -> String {
 
 /// A signed order endpoint: params from the query and the form body.
 fn order_route(shared: &Shared, req: &HttpRequest, body: &str, method: &str) -> HttpResponse {
+    super::ws_api::log_rest_request(shared, method);
     if super::ws_api::ENTRY_METHODS.contains(&method) && !shared.cfg.order_latency.is_zero() {
         std::thread::sleep(shared.cfg.order_latency);
     }

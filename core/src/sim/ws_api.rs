@@ -28,8 +28,18 @@ pub(crate) enum Answer {
     Cut,
 }
 
-/// Remembers a request in the sim's log (bounded).
+/// Remembers a WS-API request in the sim's log (bounded).
 fn log_request(shared: &Shared, method: &str, order: bool, injected: Option<(u16, u64)>) {
+    log_any(shared, method, order, injected, false);
+}
+
+/// Remembers a request to an order endpoint of the REST API in the same log,
+/// under its WS-API method's name.
+pub(crate) fn log_rest_request(shared: &Shared, method: &str) {
+    log_any(shared, method, ORDER_METHODS.contains(&method), None, true);
+}
+
+fn log_any(shared: &Shared, method: &str, order: bool, injected: Option<(u16, u64)>, rest: bool) {
     let mut log = lock(&shared.ws_api_log);
     if log.len() < MAX_WS_API_LOG {
         log.push(WsApiRequest {
@@ -37,6 +47,7 @@ fn log_request(shared: &Shared, method: &str, order: bool, injected: Option<(u16
             method: method.to_string(),
             order,
             injected,
+            rest,
         });
     }
 }

@@ -173,6 +173,8 @@ pub struct OrderCounters {
     pub rate_limited: u64,
     /// User-data subscriptions confirmed.
     pub subscribed: u64,
+    /// Entries filled whose protective stop could not be sent (alarm).
+    pub stops_not_placed: u64,
     /// REST fallback requests handed to the `rest` thread (WS-API down).
     pub rest_sent: u64,
     /// REST fallback answers received.
@@ -251,7 +253,7 @@ fn on_frame(
     match msg.event {
         UserEvent::ExecutionReport(r) => {
             counters.reports += 1;
-            match gateway.on_execution_report(&r) {
+            match gateway.on_execution_report(&r, now_ns) {
                 Ok(Applied::Moved { fill: true, .. } | Applied::LateFill) => {
                     on_fill(portfolio, counters, pairs, &r);
                 }
@@ -656,6 +658,11 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 }
                 Action::CancelFailed { .. } => counters.cancel_failed += 1,
                 Action::NeedsReconcile { .. } => counters.needs_reconcile += 1,
+                Action::StopNotPlaced { client_id } => {
+                    counters.stops_not_placed += 1;
+                    counters.last_refusal =
+                        Some(format!("protective stop of {} not placed", client_id.as_str()));
+                }
                 Action::Banned { .. } => {
                     counters.bans += 1;
                     counters.rate_limited += 1;
