@@ -164,12 +164,15 @@ fn trade(status: &LiveStatus, tx: &mut OrderSender, lowest: Price, median: Price
     ))));
     wait_for("the sell to fill", || finals() >= 2);
     // A resting order that the capture's trades print through on every
-    // loop: a buy at or below the bid (never marketable), at most the
-    // capture's median trade price; or, when the bid is already at the
-    // capture's lowest trade (nothing would print below it), a sell at or
-    // above the ask, at least the median.
+    // loop: a buy one tick above the capture's lowest trade. The market may
+    // move between reading the book and the order's arrival, but the ask
+    // never goes below the lowest trade plus a tick, so the buy either rests
+    // and fills as maker at its price when a trade prints at the lowest, or
+    // takes an ask at exactly its price: the quote is price × qty either
+    // way. When the bid is already at the lowest trade (nothing would print
+    // below it): a sell at or above the ask, at least the median.
     let (resting_side, resting_units) = if bid() > lowest.units() {
-        (Side::Buy, bid().min(median.units()))
+        (Side::Buy, lowest.units() + TICK)
     } else {
         (Side::Sell, ask().max(median.units()))
     };
