@@ -503,19 +503,19 @@ fn gateway_place_ack_then_fills_by_execution_reports_end_filled() {
         order_id: 12345678
     }));
     let dir = "nautilus_trader/crates_spot_user_data_json";
-    gw.on_execution_report(&report(
-        &format!("{dir}/execution_report_new.json"),
-        FIXTURE_CID,
-    ), T0)
+    gw.on_execution_report(
+        &report(&format!("{dir}/execution_report_new.json"), FIXTURE_CID),
+        T0,
+    )
     .unwrap();
     assert_eq!(
         gw.table.get("ETHUSDT", FIXTURE_CID).unwrap().status,
         Status::New
     );
-    gw.on_execution_report(&report(
-        &format!("{dir}/execution_report_trade.json"),
-        FIXTURE_CID,
-    ), T0)
+    gw.on_execution_report(
+        &report(&format!("{dir}/execution_report_trade.json"), FIXTURE_CID),
+        T0,
+    )
     .unwrap();
     let o = gw.table.get("ETHUSDT", FIXTURE_CID).unwrap();
     assert_eq!(o.status, Status::Filled);
@@ -652,7 +652,10 @@ fn gateway_status_answer_past_new_with_no_report_asks_for_reconciliation() {
     let c = ClientId::new(cid).unwrap();
     assert!(seen.contains(&Action::NeedsReconcile { client_id: c }));
     assert_eq!(gw.stats().query_needs_reconcile, 1);
-    assert_eq!(gw.table.get("ETHUSDT", cid).unwrap().status, Status::Submitted);
+    assert_eq!(
+        gw.table.get("ETHUSDT", cid).unwrap().status,
+        Status::Submitted
+    );
     assert_eq!(gw.stats().places_sent, 1);
 }
 
@@ -931,7 +934,8 @@ fn gateway_protective_stop_is_placed_for_the_filled_quantity_once_the_entry_is_d
     let s = gw.submit(&entry, &exposure(), T0).unwrap();
     assert_eq!(s.stop, Some(p("2400")));
     gw.drain().for_each(drop);
-    gw.on_execution_report(&trade_report(FIXTURE_CID, None), T0 + 1).unwrap();
+    gw.on_execution_report(&trade_report(FIXTURE_CID, None), T0 + 1)
+        .unwrap();
     let sent = ws_sent(&gw.drain().collect::<Vec<_>>());
     assert_eq!(sent.len(), 1, "one stop: {:?}", gw.stats());
     let pr = &sent[0].params;
@@ -942,12 +946,18 @@ fn gateway_protective_stop_is_placed_for_the_filled_quantity_once_the_entry_is_d
     // 1 ETH filled less the 0.001 ETH commission the report names: what the
     // account holds.
     assert_eq!(pr["quantity"], "0.9990");
-    assert_eq!(pr["newClientOrderId"], format!("{FIXTURE_CID}{STOP_ID_SUFFIX}"));
+    assert_eq!(
+        pr["newClientOrderId"],
+        format!("{FIXTURE_CID}{STOP_ID_SUFFIX}")
+    );
     assert!(pr.get("price").is_none(), "a STOP_LOSS has no limit price");
     assert_eq!(gw.stats().stops_placed, 1);
     // The stop itself is tracked like any order.
     let stop_id = format!("{FIXTURE_CID}{STOP_ID_SUFFIX}");
-    assert_eq!(gw.table.get("ETHUSDT", &stop_id).unwrap().status, Status::Submitted);
+    assert_eq!(
+        gw.table.get("ETHUSDT", &stop_id).unwrap().status,
+        Status::Submitted
+    );
 
     // Partly filled (0.4), then cancelled: a stop for that fill only, sent
     // when the entry is done, not before.
@@ -956,7 +966,10 @@ fn gateway_protective_stop_is_placed_for_the_filled_quantity_once_the_entry_is_d
     gw.drain().for_each(drop);
     gw.on_execution_report(&trade_report(FIXTURE_CID, Some("0.40000000")), T0 + 1)
         .unwrap();
-    assert!(ws_sent(&gw.drain().collect::<Vec<_>>()).is_empty(), "not done yet");
+    assert!(
+        ws_sent(&gw.drain().collect::<Vec<_>>()).is_empty(),
+        "not done yet"
+    );
     // The cancel's report carries the cumulative 0.4 filled, as Binance's do.
     let text = String::from_utf8(read(&format!("{dir}/execution_report_canceled.json")))
         .unwrap()
@@ -967,14 +980,23 @@ fn gateway_protective_stop_is_placed_for_the_filled_quantity_once_the_entry_is_d
     gw.on_execution_report(&cancel, T0 + 2).unwrap();
     let sent = ws_sent(&gw.drain().collect::<Vec<_>>());
     assert_eq!(sent.len(), 1, "{:?}", gw.table.get("ETHUSDT", FIXTURE_CID));
-    assert_eq!(sent[0].params["quantity"], "0.3990", "0.4 less 0.001 ETH commission");
+    assert_eq!(
+        sent[0].params["quantity"], "0.3990",
+        "0.4 less 0.001 ETH commission"
+    );
 
     // Cancelled with nothing filled: no stop.
     let mut gw = gateway();
     gw.submit(&entry, &exposure(), T0).unwrap();
     gw.drain().for_each(drop);
-    gw.on_execution_report(&report(&format!("{dir}/execution_report_canceled.json"), FIXTURE_CID), T0 + 1)
-        .unwrap();
+    gw.on_execution_report(
+        &report(
+            &format!("{dir}/execution_report_canceled.json"),
+            FIXTURE_CID,
+        ),
+        T0 + 1,
+    )
+    .unwrap();
     assert!(ws_sent(&gw.drain().collect::<Vec<_>>()).is_empty());
     assert_eq!(gw.stats().stops_placed, 0);
 }

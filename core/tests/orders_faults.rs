@@ -522,7 +522,10 @@ fn orders_rejections_end_rejected_with_the_exchange_reason_and_are_sent_once() {
     ];
     let published = published_messages();
     for e in expected {
-        assert!(published.iter().any(|m| m == e), "{e:?} is not a published message");
+        assert!(
+            published.iter().any(|m| m == e),
+            "{e:?} is not a published message"
+        );
     }
     let got: Vec<(Status, &str)> = r.table.iter().map(|(s, m)| (*s, m.as_str())).collect();
     let want: Vec<(Status, &str)> = expected.iter().map(|m| (Status::Rejected, *m)).collect();
@@ -539,15 +542,21 @@ fn orders_rest_fallback_places_through_the_rest_thread_while_the_ws_api_is_down(
     // The WS-API path is wrong: its handshake fails (404) and the link stays
     // down, so the gateway sends the order as a signed REST request, which
     // the driver hands to its `rest` thread.
-    let r = run_with(WsApiFaults::default(), "/ws-api/none", |sim, status, tx, ids| {
-        // Let the first WS-API attempt fail (a later one would only make the
-        // first send time out and go by REST on its status query).
-        std::thread::sleep(Duration::from_millis(500));
-        let cids = place_resting(status, tx, ids, 1);
-        wait_for("the order on the exchange", || sim.stats().orders_placed >= 1);
-        std::thread::sleep(Duration::from_millis(300));
-        ((), cids)
-    });
+    let r = run_with(
+        WsApiFaults::default(),
+        "/ws-api/none",
+        |sim, status, tx, ids| {
+            // Let the first WS-API attempt fail (a later one would only make the
+            // first send time out and go by REST on its status query).
+            std::thread::sleep(Duration::from_millis(500));
+            let cids = place_resting(status, tx, ids, 1);
+            wait_for("the order on the exchange", || {
+                sim.stats().orders_placed >= 1
+            });
+            std::thread::sleep(Duration::from_millis(300));
+            ((), cids)
+        },
+    );
     assert_eq!(r.sim.stats().orders_placed, 1);
     // One order request, and it came by REST.
     let reqs = order_requests(&r.sim);
@@ -577,7 +586,11 @@ fn orders_protective_stop_reaches_the_exchange_after_the_entry_fills() {
         i.stop = Some(Price::from_units((bid - bid / 20) / TICK * TICK).unwrap());
         assert!(tx.send(OrderCommand::Place(i)));
         wait_for("the entry and its stop", || {
-            sim.ws_api_log().iter().filter(|q| q.method == "order.place").count() >= 2
+            sim.ws_api_log()
+                .iter()
+                .filter(|q| q.method == "order.place")
+                .count()
+                >= 2
         });
         std::thread::sleep(Duration::from_millis(500));
         let stop = ClientId::new(&format!("{}{STOP_ID_SUFFIX}", cid.as_str())).unwrap();

@@ -592,14 +592,25 @@ fn orders_latency_model_delays_entry_and_fees_show_as_configured() {
     let sim = Sim::start(cfg).expect("sim starts");
     let mut c = Client::new(&sim);
     let sent = now_ms();
-    let v = c.call("order.place", &refs(&limit_buy("60000.00", "0.001", "lat-1")));
+    let v = c.call(
+        "order.place",
+        &refs(&limit_buy("60000.00", "0.001", "lat-1")),
+    );
     // The matching engine stamps the order when the request reaches it: at
     // least the configured latency after it was sent.
-    let at = v["result"]["transactTime"].as_u64().unwrap_or_else(|| panic!("{v}"));
-    assert!(at >= sent + 400, "transactTime {at} is under 400 ms after {sent}");
+    let at = v["result"]["transactTime"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{v}"));
+    assert!(
+        at >= sent + 400,
+        "transactTime {at} is under 400 ms after {sent}"
+    );
     let a = c.call("account.status", &[]);
     let r = &a["result"];
     assert_eq!(r["commissionRates"]["maker"], json!("0.00020000"), "{a}");
     assert_eq!(r["commissionRates"]["taker"], json!("0.00075000"), "{a}");
-    assert_eq!((r["makerCommission"].as_i64(), r["takerCommission"].as_i64()), (Some(2), Some(7)));
+    assert_eq!(
+        (r["makerCommission"].as_i64(), r["takerCommission"].as_i64()),
+        (Some(2), Some(7))
+    );
 }

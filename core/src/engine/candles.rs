@@ -157,7 +157,11 @@ impl CandleState {
     pub fn update(
         &mut self,
         c: &Candle,
-    ) -> Option<(FeatureVector, [i8; MAX_HIGHER], [Option<Timeframe>; MAX_HIGHER])> {
+    ) -> Option<(
+        FeatureVector,
+        [i8; MAX_HIGHER],
+        [Option<Timeframe>; MAX_HIGHER],
+    )> {
         if c.timeframe != self.primary {
             self.wrong_timeframe += 1;
             return None;

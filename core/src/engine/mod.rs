@@ -21,11 +21,12 @@ use crate::binance::fast::{
 };
 use crate::book::check::TopCheck;
 use crate::book::{BookConfig, BookState, DiffOutcome, OrderBook, SnapshotOutcome};
+use crate::indicators::candle::Candle;
 pub use candles::{
-    AccountView, CandleState, CandleView, FillView, OrderIntent, OrderKind, PredictionView, RegimeKind,
+    AccountView, CandleState, CandleView, FillView, OrderIntent, OrderKind, PredictionView,
+    RegimeKind,
 };
 pub use clock::{NoProbe, Probe, Stage};
-use crate::indicators::candle::Candle;
 
 /// Index of a symbol in the engine's table.
 pub type SymbolId = u16;
@@ -869,7 +870,13 @@ mod tests {
         // A rising series: 5 m trend votes appear only once enough 5 m
         // candles have closed for both EMAs (50 × 5 m = 250 minutes).
         for i in 0..300 {
-            feed(&mut e, Event::Candle { symbol: sym(), candle: minute(i, 100 + i) });
+            feed(
+                &mut e,
+                Event::Candle {
+                    symbol: sym(),
+                    candle: minute(i, 100 + i),
+                },
+            );
         }
         let v = &e.decide().views;
         assert_eq!(v.len(), 300);
@@ -887,7 +894,13 @@ mod tests {
         // A 5 m candle is not this symbol's primary timeframe: refused.
         let mut c = minute(300, 400);
         c.timeframe = Timeframe::M5;
-        feed(&mut e, Event::Candle { symbol: sym(), candle: c });
+        feed(
+            &mut e,
+            Event::Candle {
+                symbol: sym(),
+                candle: c,
+            },
+        );
         assert_eq!(e.stats().candles_wrong_timeframe, 1);
         assert_eq!(e.decide().views.len(), 300);
     }

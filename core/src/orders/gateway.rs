@@ -681,7 +681,9 @@ impl Gateway {
         let base_fee = o
             .commissions()
             .iter()
-            .find(|c| r.symbol.len() > c.asset.as_str().len() && r.symbol.starts_with(c.asset.as_str()))
+            .find(|c| {
+                r.symbol.len() > c.asset.as_str().len() && r.symbol.starts_with(c.asset.as_str())
+            })
             .map_or(0, |c| c.amount.units());
         let Some(p) = self.protect[k].take() else {
             return;

@@ -409,7 +409,8 @@ impl OrderTable {
             .filter(|o| o.symbol.eq_str(symbol) && o.client_id.eq_str(client_id))
             .max_by_key(|o| o.touched);
         match found {
-            Some(o) if o.status == Status::Submitted => match transition(o.status, Event::Accepted) {
+            Some(o) if o.status == Status::Submitted => match transition(o.status, Event::Accepted)
+            {
                 Ok(to) => {
                     o.status = to;
                     o.touched = clock;

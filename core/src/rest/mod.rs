@@ -8,11 +8,11 @@
 
 use crate::binance::fast::Symbol;
 use crate::orders::gateway::HttpMethod;
-use std::sync::OnceLock;
 use ringbuf::traits::{Consumer, Producer, Split};
 use ringbuf::{HeapCons, HeapProd, HeapRb};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::OnceLock;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 

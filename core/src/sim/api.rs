@@ -778,7 +778,10 @@ fn place(
         Side::Sell => (bids, asks),
     };
     let queue_ahead = req.price.and_then(|p| queue_at(&own, req.side, p));
-    match st.engine.place_queued(account, &req, &book, queue_ahead, now) {
+    match st
+        .engine
+        .place_queued(account, &req, &book, queue_ahead, now)
+    {
         Ok(placed) => {
             bump(&shared.stats.orders_placed);
             let o = &placed.order;

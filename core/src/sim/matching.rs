@@ -1397,8 +1397,13 @@ mod tests {
         // The same order through `place` (queue unknown): trades at its
         // price never fill it.
         let mut e = engine();
-        e.place(0, &order(Side::Buy, OrderType::Limit, "1", Some("95")), &asks(), 1)
-            .unwrap();
+        e.place(
+            0,
+            &order(Side::Buy, OrderType::Limit, "1", Some("95")),
+            &asks(),
+            1,
+        )
+        .unwrap();
         e.take_events();
         e.on_trade("BTCUSDT", p("95"), q("50"), &asks(), &bids(), 2);
         assert!(fills_of(&e.take_events()).is_empty());
@@ -1408,10 +1413,22 @@ mod tests {
     fn matching_orders_at_one_price_fill_in_time_order_sharing_each_trade() {
         let mut e = engine();
         let first = e
-            .place_queued(0, &order(Side::Buy, OrderType::Limit, "1", Some("95")), &asks(), Some(q("0")), 1)
+            .place_queued(
+                0,
+                &order(Side::Buy, OrderType::Limit, "1", Some("95")),
+                &asks(),
+                Some(q("0")),
+                1,
+            )
             .unwrap();
         let second = e
-            .place_queued(0, &order(Side::Buy, OrderType::Limit, "1", Some("95")), &asks(), Some(q("0")), 2)
+            .place_queued(
+                0,
+                &order(Side::Buy, OrderType::Limit, "1", Some("95")),
+                &asks(),
+                Some(q("0")),
+                2,
+            )
             .unwrap();
         e.take_events();
         e.on_trade("BTCUSDT", p("95"), q("1.2"), &asks(), &bids(), 3);
@@ -1438,16 +1455,28 @@ mod tests {
         };
         let mut e = Engine::new(cfg, vec![rules()], 1);
         // A marketable buy of 0.5 takes the ask: taker, 0.1 % of 0.5 BTC.
-        e.place(0, &order(Side::Buy, OrderType::Market, "0.5", None), &asks(), 1)
-            .unwrap();
+        e.place(
+            0,
+            &order(Side::Buy, OrderType::Market, "0.5", None),
+            &asks(),
+            1,
+        )
+        .unwrap();
         let f = fills_of(&e.take_events());
         assert!(!f.is_empty());
         assert!(f.iter().all(|x| !x.1));
-        let c: Amount = f.iter().fold(Amount::ZERO, |acc, x| acc.checked_add(x.2).unwrap());
+        let c: Amount = f
+            .iter()
+            .fold(Amount::ZERO, |acc, x| acc.checked_add(x.2).unwrap());
         assert_eq!(c, a("0.0005"));
         // A resting buy of 1 filled through its price: maker, 0.02 % of 1 BTC.
-        e.place(0, &order(Side::Buy, OrderType::Limit, "1", Some("90")), &asks(), 2)
-            .unwrap();
+        e.place(
+            0,
+            &order(Side::Buy, OrderType::Limit, "1", Some("90")),
+            &asks(),
+            2,
+        )
+        .unwrap();
         e.take_events();
         e.on_trade("BTCUSDT", p("89"), q("5"), &asks(), &bids(), 3);
         let f = fills_of(&e.take_events());

@@ -503,8 +503,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 }
                 o.counters.rest_answers += 1;
                 let retry = ans.retry_after.map(|d| d.as_secs());
-                if o
-                    .gateway
+                if o.gateway
                     .on_rest_reply(req_id, ans.status, retry, &ans.body, wall)
                     .is_err()
                 {
@@ -660,8 +659,10 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 Action::NeedsReconcile { .. } => counters.needs_reconcile += 1,
                 Action::StopNotPlaced { client_id } => {
                     counters.stops_not_placed += 1;
-                    counters.last_refusal =
-                        Some(format!("protective stop of {} not placed", client_id.as_str()));
+                    counters.last_refusal = Some(format!(
+                        "protective stop of {} not placed",
+                        client_id.as_str()
+                    ));
                 }
                 Action::Banned { .. } => {
                     counters.bans += 1;
