@@ -64,6 +64,7 @@ pub struct Case {
 }
 
 /// The cases.
+#[rustfmt::skip]
 pub const CASES: &[Case] = &[
     Case { name: "score_exactly_0_75_gives_full_size", ready: 0xe241, rsi: 4000000000, macd_hist: 2500000000, atr: 10000000000, volume_ratio: 125000000, support: 1000000, resistance: 3000000, votes: [1, 1, 1, -1], gru_valid: false, gru_age_ms: 0, gru_prob_up: 0, sentiment: 75000000,
         score: 75000000, size_multiplier: 100000000, c_rsi: 75000000, c_macd: 75000000, c_volume: 75000000, c_trend: 75000000, c_levels: 75000000, c_sentiment: 75000000, c_gru: 50000000 },

@@ -6,8 +6,11 @@
 //! the GRU prediction when fresh, with its own weight (a parameter); the
 //! score decides the size multiplier (≥ 0.75 → 1, ≥ 0.60 → 0.6,
 //! ≥ 0.50 → 0.3, else 0 = skip). See [`logic`] for every mapping.
+#![cfg_attr(target_arch = "wasm32", no_std)]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
+
+extern crate alloc;
 
 pub mod logic;
 

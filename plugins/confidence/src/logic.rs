@@ -33,7 +33,6 @@ use kairos_plugin_sdk::params::{ParamError, ParamSpec, Params};
 use kairos_plugin_sdk::ready;
 use kairos_plugin_sdk::state::{Reader, StateError, Writer};
 
-extern crate alloc;
 use alloc::vec::Vec;
 
 /// Plugin name for `describe`.
@@ -76,10 +75,24 @@ pub const VOLUME_HIGH: usize = 14;
 pub const N_PARAMS: usize = 15;
 
 const fn w(name: &'static str, default: i64, description: &'static str) -> ParamSpec {
-    ParamSpec { name, default, min: 0, max: 10 * ONE, integer: false, description }
+    ParamSpec {
+        name,
+        default,
+        min: 0,
+        max: 10 * ONE,
+        integer: false,
+        description,
+    }
 }
 const fn threshold(name: &'static str, default: i64, description: &'static str) -> ParamSpec {
-    ParamSpec { name, default, min: 0, max: ONE, integer: false, description }
+    ParamSpec {
+        name,
+        default,
+        min: 0,
+        max: ONE,
+        integer: false,
+        description,
+    }
 }
 
 /// The parameters, defaults from the seed.
@@ -87,23 +100,81 @@ pub static SPECS: [ParamSpec; N_PARAMS] = [
     w("w_rsi", 15_000_000, "weight of the RSI component"),
     w("w_macd", 20_000_000, "weight of the MACD component"),
     w("w_volume", 30_000_000, "weight of the volume component"),
-    w("w_trend", 20_000_000, "weight of the multi-timeframe trend alignment"),
-    w("w_levels", 10_000_000, "weight of the support/resistance component"),
-    w("w_sentiment", 5_000_000, "weight of the sentiment component"),
-    w("w_gru", 10_000_000, "weight of the GRU prediction when fresh (weights are renormalised)"),
-    ParamSpec { name: "gru_max_age_ms", default: 120_000 * ONE, min: 0, max: 86_400_000 * ONE, integer: true,
-        description: "a prediction this old (ms) or older is stale and ignored" },
-    threshold("full_threshold", 75_000_000, "score at or above which the size multiplier is 1"),
-    threshold("reduced_threshold", 60_000_000, "score at or above which the size multiplier is 0.6"),
-    threshold("minimal_threshold", 50_000_000, "score at or above which the size multiplier is 0.3 (below: skip)"),
-    ParamSpec { name: "rsi_oversold", default: 30 * ONE, min: 0, max: 100 * ONE, integer: false,
-        description: "RSI at or below which the RSI component is 1" },
-    ParamSpec { name: "rsi_overbought", default: 70 * ONE, min: 0, max: 100 * ONE, integer: false,
-        description: "RSI at or above which the RSI component is 0" },
-    ParamSpec { name: "volume_low", default: 50_000_000, min: 0, max: 100 * ONE, integer: false,
-        description: "volume ratio at or below which the volume component is 0" },
-    ParamSpec { name: "volume_high", default: 150_000_000, min: 0, max: 100 * ONE, integer: false,
-        description: "volume ratio at or above which the volume component is 1" },
+    w(
+        "w_trend",
+        20_000_000,
+        "weight of the multi-timeframe trend alignment",
+    ),
+    w(
+        "w_levels",
+        10_000_000,
+        "weight of the support/resistance component",
+    ),
+    w(
+        "w_sentiment",
+        5_000_000,
+        "weight of the sentiment component",
+    ),
+    w(
+        "w_gru",
+        10_000_000,
+        "weight of the GRU prediction when fresh (weights are renormalised)",
+    ),
+    ParamSpec {
+        name: "gru_max_age_ms",
+        default: 120_000 * ONE,
+        min: 0,
+        max: 86_400_000 * ONE,
+        integer: true,
+        description: "a prediction this old (ms) or older is stale and ignored",
+    },
+    threshold(
+        "full_threshold",
+        75_000_000,
+        "score at or above which the size multiplier is 1",
+    ),
+    threshold(
+        "reduced_threshold",
+        60_000_000,
+        "score at or above which the size multiplier is 0.6",
+    ),
+    threshold(
+        "minimal_threshold",
+        50_000_000,
+        "score at or above which the size multiplier is 0.3 (below: skip)",
+    ),
+    ParamSpec {
+        name: "rsi_oversold",
+        default: 30 * ONE,
+        min: 0,
+        max: 100 * ONE,
+        integer: false,
+        description: "RSI at or below which the RSI component is 1",
+    },
+    ParamSpec {
+        name: "rsi_overbought",
+        default: 70 * ONE,
+        min: 0,
+        max: 100 * ONE,
+        integer: false,
+        description: "RSI at or above which the RSI component is 0",
+    },
+    ParamSpec {
+        name: "volume_low",
+        default: 50_000_000,
+        min: 0,
+        max: 100 * ONE,
+        integer: false,
+        description: "volume ratio at or below which the volume component is 0",
+    },
+    ParamSpec {
+        name: "volume_high",
+        default: 150_000_000,
+        min: 0,
+        max: 100 * ONE,
+        integer: false,
+        description: "volume ratio at or above which the volume component is 1",
+    },
 ];
 
 /// Size multiplier at or above `full_threshold`.
@@ -163,8 +234,10 @@ impl Default for Scorer {
 
 impl Scorer {
     /// Default parameters.
-    pub fn new() -> Scorer {
-        Scorer { params: Params::new(&SPECS) }
+    pub const fn new() -> Scorer {
+        Scorer {
+            params: Params::new(&SPECS),
+        }
     }
 
     /// The parameter table.
@@ -184,7 +257,10 @@ impl Scorer {
         }
         // Lower RSI is better for a long: (overbought − RSI) / (overbought −
         // oversold), rounded down, as a ramp over the negated values.
-        let (lo, hi) = (self.params.get(RSI_OVERSOLD), self.params.get(RSI_OVERBOUGHT));
+        let (lo, hi) = (
+            self.params.get(RSI_OVERSOLD),
+            self.params.get(RSI_OVERBOUGHT),
+        );
         ramp(rsi.saturating_neg(), -hi, -lo)
     }
 
@@ -209,12 +285,19 @@ impl Scorer {
         if !ready::has(ready, ready::VOLUME_RATIO) {
             return NEUTRAL;
         }
-        ramp(ratio, self.params.get(VOLUME_LOW), self.params.get(VOLUME_HIGH))
+        ramp(
+            ratio,
+            self.params.get(VOLUME_LOW),
+            self.params.get(VOLUME_HIGH),
+        )
     }
 
     /// Trend alignment component.
     pub fn trend_component(v: &TrendVotes) -> i64 {
-        let sum: i64 = [v.m5, v.m15, v.h1, v.h4].iter().map(|&x| i64::from(x.clamp(-1, 1))).sum();
+        let sum: i64 = [v.m5, v.m15, v.h1, v.h4]
+            .iter()
+            .map(|&x| i64::from(x.clamp(-1, 1)))
+            .sum();
         (sum + 4) * ONE / 8
     }
 
@@ -225,8 +308,16 @@ impl Scorer {
         if !has_s && !has_r {
             return NEUTRAL;
         }
-        let ds = if has_s { support.max(0) } else { LEVELS_MISSING_DISTANCE };
-        let dr = if has_r { resistance.max(0) } else { LEVELS_MISSING_DISTANCE };
+        let ds = if has_s {
+            support.max(0)
+        } else {
+            LEVELS_MISSING_DISTANCE
+        };
+        let dr = if has_r {
+            resistance.max(0)
+        } else {
+            LEVELS_MISSING_DISTANCE
+        };
         let den = i128::from(ds) + i128::from(dr);
         match dec::div_round_i128(i128::from(dr) * i128::from(ONE), den, Rounding::Floor) {
             Some(c) => dec::unit(dec::saturate(c)),
@@ -268,7 +359,13 @@ impl Scorer {
     }
 
     /// `score`.
-    pub fn score(&self, bar: &Bar, votes: &TrendVotes, prediction: &Prediction, sentiment: i64) -> Confidence {
+    pub fn score(
+        &self,
+        bar: &Bar,
+        votes: &TrendVotes,
+        prediction: &Prediction,
+        sentiment: i64,
+    ) -> Confidence {
         let f = &bar.features;
         let p = &self.params;
         let (gru, fresh) = self.gru_component(prediction);
@@ -293,9 +390,13 @@ impl Scorer {
             (p.get(W_SENTIMENT), c.sentiment),
             (w_gru, c.gru),
         ];
-        let num: i128 = pairs.iter().map(|&(w, x)| i128::from(w) * i128::from(x)).sum();
+        let num: i128 = pairs
+            .iter()
+            .map(|&(w, x)| i128::from(w) * i128::from(x))
+            .sum();
         let den: i128 = pairs.iter().map(|&(w, _)| i128::from(w)).sum();
-        c.score = dec::div_round_i128(num, den, Rounding::Floor).map_or(NEUTRAL, |s| dec::unit(dec::saturate(s)));
+        c.score = dec::div_round_i128(num, den, Rounding::Floor)
+            .map_or(NEUTRAL, |s| dec::unit(dec::saturate(s)));
         c.size_multiplier = self.size_multiplier(c.score);
         c
     }

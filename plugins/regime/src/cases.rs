@@ -30,6 +30,7 @@ pub struct Case {
 pub const READY: u32 = (1 << 2) | (1 << 1) | (1 << 5);
 
 /// The cases.
+#[rustfmt::skip]
 pub const CASES: &[Case] = &[
     Case { name: "adx_exactly_25_is_not_a_trend", ready: READY, adx: 2_500_000_000, atr_pct: 2_000_000, bb_width: 2_000_000, kind: "transitional", confidence: 50_000_000 },
     Case { name: "adx_25_00000001_with_atr_2pct_is_strong_trend", ready: READY, adx: 2_500_000_001, atr_pct: 2_000_000, bb_width: 2_000_000, kind: "strong-trend", confidence: 50_000_000 },
@@ -69,6 +70,7 @@ pub struct Sequence {
 }
 
 /// The history cases.
+#[rustfmt::skip]
 pub const SEQUENCES: &[Sequence] = &[
     Sequence { name: "first_classification_has_run_1", steps: &[(3_000_000_000, 1_000_000, 0)], kind: "strong-trend", run: 1 },
     Sequence { name: "three_equal_classifications_have_run_3", steps: &[(3_000_000_000, 1_000_000, 0), (3_100_000_000, 1_000_000, 0), (4_000_000_000, 2_000_000, 0)], kind: "strong-trend", run: 3 },

@@ -9,8 +9,11 @@
 //!
 //! The logic is plain Rust ([`logic`]); the wit-bindgen glue is compiled
 //! only for wasm32.
+#![cfg_attr(target_arch = "wasm32", no_std)]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
+
+extern crate alloc;
 
 pub mod logic;
 

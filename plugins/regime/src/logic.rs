@@ -38,6 +38,8 @@ use kairos_plugin_sdk::params::{ParamError, ParamSpec, Params};
 use kairos_plugin_sdk::ready;
 use kairos_plugin_sdk::state::{Reader, StateError, Writer};
 
+use alloc::vec::Vec;
+
 /// Plugin name for `describe`.
 pub const NAME: &str = "regime";
 /// Plugin version for `describe`.
@@ -56,16 +58,47 @@ pub const ADX_SCALE: usize = 4;
 
 /// The parameters, defaults from the seed.
 pub static SPECS: [ParamSpec; 5] = [
-    ParamSpec { name: "adx_trend", default: 25 * ONE, min: 0, max: 100 * ONE, integer: false,
-        description: "ADX above this is a trend (strong or volatile)" },
-    ParamSpec { name: "adx_range", default: 20 * ONE, min: 0, max: 100 * ONE, integer: false,
-        description: "ADX below this is a range (tight or choppy); must not exceed adx_trend" },
-    ParamSpec { name: "atr_pct_volatile", default: 3_000_000, min: 0, max: ONE, integer: false,
-        description: "ATR as a fraction of price at or above which a trend is volatile (0.03 = 3 %)" },
-    ParamSpec { name: "bb_width_tight", default: 1_000_000, min: 0, max: 10 * ONE, integer: false,
-        description: "Bollinger width (fraction of the middle band) below which a range is tight" },
-    ParamSpec { name: "adx_scale", default: 10 * ONE, min: 1, max: 100 * ONE, integer: false,
-        description: "ADX points beyond a threshold that give full confidence" },
+    ParamSpec {
+        name: "adx_trend",
+        default: 25 * ONE,
+        min: 0,
+        max: 100 * ONE,
+        integer: false,
+        description: "ADX above this is a trend (strong or volatile)",
+    },
+    ParamSpec {
+        name: "adx_range",
+        default: 20 * ONE,
+        min: 0,
+        max: 100 * ONE,
+        integer: false,
+        description: "ADX below this is a range (tight or choppy); must not exceed adx_trend",
+    },
+    ParamSpec {
+        name: "atr_pct_volatile",
+        default: 3_000_000,
+        min: 0,
+        max: ONE,
+        integer: false,
+        description:
+            "ATR as a fraction of price at or above which a trend is volatile (0.03 = 3 %)",
+    },
+    ParamSpec {
+        name: "bb_width_tight",
+        default: 1_000_000,
+        min: 0,
+        max: 10 * ONE,
+        integer: false,
+        description: "Bollinger width (fraction of the middle band) below which a range is tight",
+    },
+    ParamSpec {
+        name: "adx_scale",
+        default: 10 * ONE,
+        min: 1,
+        max: 100 * ONE,
+        integer: false,
+        description: "ADX points beyond a threshold that give full confidence",
+    },
 ];
 
 /// Classifications kept in the history (and the saved state).
@@ -115,8 +148,14 @@ fn confidence_of(min_margin: i64) -> i64 {
 
 impl Classifier {
     /// Default parameters, empty history.
-    pub fn new() -> Classifier {
-        Classifier { params: Params::new(&SPECS), ring: [RegimeKind::Transitional.index(); HISTORY], head: 0, len: 0, run: 0 }
+    pub const fn new() -> Classifier {
+        Classifier {
+            params: Params::new(&SPECS),
+            ring: [RegimeKind::Transitional.index(); HISTORY],
+            head: 0,
+            len: 0,
+            run: 0,
+        }
     }
 
     /// The parameter table.
@@ -137,14 +176,26 @@ impl Classifier {
         }
         let p = &self.params;
         let (trend, range) = (p.get(ADX_TREND), p.get(ADX_RANGE));
-        let (vol, tight, scale) = (p.get(ATR_PCT_VOLATILE), p.get(BB_WIDTH_TIGHT), p.get(ADX_SCALE));
+        let (vol, tight, scale) = (
+            p.get(ATR_PCT_VOLATILE),
+            p.get(BB_WIDTH_TIGHT),
+            p.get(ADX_SCALE),
+        );
         if f.adx > trend {
             let m = margin(f.adx, trend, scale).min(margin(f.atr_pct, vol, vol));
-            let kind = if f.atr_pct < vol { RegimeKind::StrongTrend } else { RegimeKind::VolatileTrend };
+            let kind = if f.atr_pct < vol {
+                RegimeKind::StrongTrend
+            } else {
+                RegimeKind::VolatileTrend
+            };
             (kind, confidence_of(m))
         } else if f.adx < range {
             let m = margin(f.adx, range, scale).min(margin(f.bb_width, tight, tight));
-            let kind = if f.bb_width < tight { RegimeKind::TightRange } else { RegimeKind::Choppy };
+            let kind = if f.bb_width < tight {
+                RegimeKind::TightRange
+            } else {
+                RegimeKind::Choppy
+            };
             (kind, confidence_of(m))
         } else {
             // range ≤ adx ≤ trend: distance to the nearer threshold over half the gap.
@@ -160,11 +211,19 @@ impl Classifier {
         let (kind, confidence) = self.decide(bar);
         let k = kind.index();
         let last = self.last();
-        self.run = if last == Some(kind) { self.run.saturating_add(1) } else { 1 };
+        self.run = if last == Some(kind) {
+            self.run.saturating_add(1)
+        } else {
+            1
+        };
         self.ring[usize::from(self.head) % HISTORY] = k;
         self.head = ((usize::from(self.head) + 1) % HISTORY) as u8;
         self.len = (usize::from(self.len) + 1).min(HISTORY) as u8;
-        Regime { kind, confidence, run: self.run }
+        Regime {
+            kind,
+            confidence,
+            run: self.run,
+        }
     }
 
     /// The latest classification.

@@ -6,7 +6,10 @@ use kairos_plugin_sdk::dec::ONE;
 use kairos_plugin_sdk::model::{Bar, RegimeKind};
 
 fn bar(ready: u32, adx: i64, atr_pct: i64, bb_width: i64) -> Bar {
-    let mut b = Bar { run_len: 1, ..Bar::default() };
+    let mut b = Bar {
+        run_len: 1,
+        ..Bar::default()
+    };
     b.features.ready = ready;
     b.features.adx = adx;
     b.features.atr_pct = atr_pct;
@@ -91,7 +94,11 @@ fn regime_bad_state_is_rejected_and_changes_nothing() {
     assert!(p.load_state(&magic).is_err());
     let mut newer = good.clone();
     newer[4] = 2;
-    assert!(p.load_state(&newer).unwrap_err().to_string().contains("newer"));
+    assert!(p
+        .load_state(&newer)
+        .unwrap_err()
+        .to_string()
+        .contains("newer"));
     // A kind index out of range; a head out of range; run 0 with history.
     let mut bad_kind = good.clone();
     let last = bad_kind.len() - 1;
@@ -123,7 +130,11 @@ fn regime_param_out_of_range_or_inconsistent_is_rejected() {
     let e = p.set_param("atr_pct_volatile", ONE + 1).unwrap_err();
     assert!(e.to_string().contains("'atr_pct_volatile'"), "{e}");
     let e = p.set_param("adx_range", 26 * ONE).unwrap_err();
-    assert!(e.to_string().contains("adx_range must not exceed adx_trend"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("adx_range must not exceed adx_trend"),
+        "{e}"
+    );
     assert_eq!(p.params().get(crate::logic::ADX_RANGE), 20 * ONE);
 }
 
@@ -131,27 +142,57 @@ fn regime_param_out_of_range_or_inconsistent_is_rejected() {
 fn regime_thresholds_follow_their_params() {
     let mut p = Classifier::new();
     p.set_param("adx_trend", 30 * ONE).unwrap();
-    assert_eq!(p.decide(&bar(READY, 26 * ONE, 0, 0)).0, RegimeKind::Transitional);
-    assert_eq!(p.decide(&bar(READY, 30 * ONE + 1, 0, 0)).0, RegimeKind::StrongTrend);
+    assert_eq!(
+        p.decide(&bar(READY, 26 * ONE, 0, 0)).0,
+        RegimeKind::Transitional
+    );
+    assert_eq!(
+        p.decide(&bar(READY, 30 * ONE + 1, 0, 0)).0,
+        RegimeKind::StrongTrend
+    );
     p.set_param("atr_pct_volatile", 1_000_000).unwrap();
-    assert_eq!(p.decide(&bar(READY, 31 * ONE, 1_000_000, 0)).0, RegimeKind::VolatileTrend);
+    assert_eq!(
+        p.decide(&bar(READY, 31 * ONE, 1_000_000, 0)).0,
+        RegimeKind::VolatileTrend
+    );
     p.set_param("bb_width_tight", 2_000_000).unwrap();
-    assert_eq!(p.decide(&bar(READY, 10 * ONE, 0, 1_999_999)).0, RegimeKind::TightRange);
+    assert_eq!(
+        p.decide(&bar(READY, 10 * ONE, 0, 1_999_999)).0,
+        RegimeKind::TightRange
+    );
     p.set_param("adx_range", 15 * ONE).unwrap();
-    assert_eq!(p.decide(&bar(READY, 16 * ONE, 0, 0)).0, RegimeKind::Transitional);
+    assert_eq!(
+        p.decide(&bar(READY, 16 * ONE, 0, 0)).0,
+        RegimeKind::Transitional
+    );
     // A zero threshold gives a full margin instead of dividing by zero.
     p.set_param("atr_pct_volatile", 0).unwrap();
-    assert_eq!(p.decide(&bar(READY, 45 * ONE, 0, 0)), (RegimeKind::VolatileTrend, ONE));
+    assert_eq!(
+        p.decide(&bar(READY, 45 * ONE, 0, 0)),
+        (RegimeKind::VolatileTrend, ONE)
+    );
     // adx_range == adx_trend: the transitional band is one value wide.
     let mut q = Classifier::new();
     q.set_param("adx_range", 25 * ONE).unwrap();
-    assert_eq!(q.decide(&bar(READY, 25 * ONE, 0, 0)), (RegimeKind::Transitional, ONE / 2));
+    assert_eq!(
+        q.decide(&bar(READY, 25 * ONE, 0, 0)),
+        (RegimeKind::Transitional, ONE / 2)
+    );
 }
 
 #[test]
 fn regime_specs_indices_match_names() {
     let names: Vec<_> = SPECS.iter().map(|s| s.name).collect();
-    assert_eq!(names, ["adx_trend", "adx_range", "atr_pct_volatile", "bb_width_tight", "adx_scale"]);
+    assert_eq!(
+        names,
+        [
+            "adx_trend",
+            "adx_range",
+            "atr_pct_volatile",
+            "bb_width_tight",
+            "adx_scale"
+        ]
+    );
     for s in &SPECS {
         assert!(s.min <= s.default && s.default <= s.max, "{}", s.name);
     }

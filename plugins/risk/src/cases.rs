@@ -59,6 +59,7 @@ pub struct Case {
 }
 
 /// The cases.
+#[rustfmt::skip]
 pub const CASES: &[Case] = &[
     Case { name: "fewer_than_30_trades_use_1pct", closed: 29, wins: 29, avg_win: 10000000, avg_loss: 1000000, size_multiplier: 100000000, ready: 3, atr: 200000000, atr_pct: 2000000, closes: &[10000000000],
         position_qty: 0, avg_entry: 0, equity: 1000000000000, peak_equity: 1000000000000,

@@ -8,8 +8,11 @@
 //! the highest close since entry, never below break-even); drawdown
 //! protection (half size from 10 %, no new entries from 20 %). See
 //! [`logic`] for the exact rules.
+#![cfg_attr(target_arch = "wasm32", no_std)]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
+
+extern crate alloc;
 
 pub mod logic;
 

@@ -24,8 +24,8 @@
 //! `reward_risk` (2.0) × distance rounded down. A zero distance counts as
 //! no stop.
 //!
-//! **Trailing stop** (while the account holds a position with avg-entry
-//! > 0): the plugin keeps the highest close since the position opened (in
+//! **Trailing stop** (while the account holds a position with a positive
+//! avg-entry): the plugin keeps the highest close since the position opened (in
 //! its state; reset when flat). It is active once that highest close is at
 //! least avg-entry × (1 + `trail_activation` (0.025)) — so exactly +2.5 %
 //! activates it and it stays active. Candidate = highest − `trail_atr_mult`
@@ -41,7 +41,6 @@ use kairos_plugin_sdk::params::{ParamError, ParamSpec, Params};
 use kairos_plugin_sdk::ready;
 use kairos_plugin_sdk::state::{Reader, StateError, Writer};
 
-extern crate alloc;
 use alloc::vec::Vec;
 
 /// Plugin name for `describe`.
@@ -92,36 +91,128 @@ pub const DD_REDUCE_FACTOR: usize = 18;
 pub const N_PARAMS: usize = 19;
 
 const fn frac(name: &'static str, default: i64, description: &'static str) -> ParamSpec {
-    ParamSpec { name, default, min: 0, max: ONE, integer: false, description }
+    ParamSpec {
+        name,
+        default,
+        min: 0,
+        max: ONE,
+        integer: false,
+        description,
+    }
 }
 const fn mult(name: &'static str, default: i64, description: &'static str) -> ParamSpec {
-    ParamSpec { name, default, min: 0, max: 20 * ONE, integer: false, description }
+    ParamSpec {
+        name,
+        default,
+        min: 0,
+        max: 20 * ONE,
+        integer: false,
+        description,
+    }
 }
 
 /// The parameters, defaults from the seed.
 pub static SPECS: [ParamSpec; N_PARAMS] = [
-    ParamSpec { name: "kelly_min_trades", default: 30 * ONE, min: 0, max: 1_000_000 * ONE, integer: true,
-        description: "closed trades needed before Kelly sizing is used" },
-    frac("kelly_default", 1_000_000, "size fraction before kelly_min_trades closed trades (0.01 = 1 %)"),
-    frac("kelly_fraction", 25_000_000, "fraction of the full Kelly bet (0.25 = quarter Kelly)"),
-    frac("size_min", 500_000, "smallest size fraction (0.005 = 0.5 %)"),
-    frac("size_max", 10_000_000, "largest size fraction (0.10 = 10 %)"),
+    ParamSpec {
+        name: "kelly_min_trades",
+        default: 30 * ONE,
+        min: 0,
+        max: 1_000_000 * ONE,
+        integer: true,
+        description: "closed trades needed before Kelly sizing is used",
+    },
+    frac(
+        "kelly_default",
+        1_000_000,
+        "size fraction before kelly_min_trades closed trades (0.01 = 1 %)",
+    ),
+    frac(
+        "kelly_fraction",
+        25_000_000,
+        "fraction of the full Kelly bet (0.25 = quarter Kelly)",
+    ),
+    frac(
+        "size_min",
+        500_000,
+        "smallest size fraction (0.005 = 0.5 %)",
+    ),
+    frac(
+        "size_max",
+        10_000_000,
+        "largest size fraction (0.10 = 10 %)",
+    ),
     frac("atr_band_1", 1_500_000, "ATR% below this uses atr_mult_1"),
-    frac("atr_band_2", 3_000_000, "ATR% below this (and not below atr_band_1) uses atr_mult_2"),
-    frac("atr_band_3", 5_000_000, "ATR% below this (and not below atr_band_2) uses atr_mult_3; else atr_mult_4"),
-    mult("atr_mult_1", 150_000_000, "stop distance in ATRs, lowest volatility band"),
-    mult("atr_mult_2", 200_000_000, "stop distance in ATRs, second band"),
-    mult("atr_mult_3", 250_000_000, "stop distance in ATRs, third band"),
-    mult("atr_mult_4", 300_000_000, "stop distance in ATRs, highest volatility band"),
-    ParamSpec { name: "stop_cap", default: 5_000_000, min: 1, max: ONE / 2, integer: false,
-        description: "largest stop distance as a fraction of price (0.05 = 5 %)" },
-    ParamSpec { name: "reward_risk", default: 200_000_000, min: 0, max: 100 * ONE, integer: false,
-        description: "take-profit distance as a multiple of the stop distance" },
-    frac("trail_activation", 2_500_000, "gain over avg-entry (of the highest close) that activates the trailing stop"),
-    mult("trail_atr_mult", 150_000_000, "trailing distance in ATRs below the highest close"),
-    frac("dd_reduce", 10_000_000, "drawdown from peak equity at which the size is reduced"),
-    frac("dd_halt", 20_000_000, "drawdown from peak equity at which new entries halt"),
-    frac("dd_reduce_factor", 50_000_000, "size multiplier once dd_reduce is reached"),
+    frac(
+        "atr_band_2",
+        3_000_000,
+        "ATR% below this (and not below atr_band_1) uses atr_mult_2",
+    ),
+    frac(
+        "atr_band_3",
+        5_000_000,
+        "ATR% below this (and not below atr_band_2) uses atr_mult_3; else atr_mult_4",
+    ),
+    mult(
+        "atr_mult_1",
+        150_000_000,
+        "stop distance in ATRs, lowest volatility band",
+    ),
+    mult(
+        "atr_mult_2",
+        200_000_000,
+        "stop distance in ATRs, second band",
+    ),
+    mult(
+        "atr_mult_3",
+        250_000_000,
+        "stop distance in ATRs, third band",
+    ),
+    mult(
+        "atr_mult_4",
+        300_000_000,
+        "stop distance in ATRs, highest volatility band",
+    ),
+    ParamSpec {
+        name: "stop_cap",
+        default: 5_000_000,
+        min: 1,
+        max: ONE / 2,
+        integer: false,
+        description: "largest stop distance as a fraction of price (0.05 = 5 %)",
+    },
+    ParamSpec {
+        name: "reward_risk",
+        default: 200_000_000,
+        min: 0,
+        max: 100 * ONE,
+        integer: false,
+        description: "take-profit distance as a multiple of the stop distance",
+    },
+    frac(
+        "trail_activation",
+        2_500_000,
+        "gain over avg-entry (of the highest close) that activates the trailing stop",
+    ),
+    mult(
+        "trail_atr_mult",
+        150_000_000,
+        "trailing distance in ATRs below the highest close",
+    ),
+    frac(
+        "dd_reduce",
+        10_000_000,
+        "drawdown from peak equity at which the size is reduced",
+    ),
+    frac(
+        "dd_halt",
+        20_000_000,
+        "drawdown from peak equity at which new entries halt",
+    ),
+    frac(
+        "dd_reduce_factor",
+        50_000_000,
+        "size multiplier once dd_reduce is reached",
+    ),
 ];
 
 const MAGIC: [u8; 4] = *b"KRSK";
@@ -162,8 +253,13 @@ fn ge_products(a: i64, b: i64, c: i64, d: i64) -> bool {
 
 impl RiskManager {
     /// Default parameters, flat.
-    pub fn new() -> RiskManager {
-        RiskManager { params: Params::new(&SPECS), in_position: false, highest: 0, trail: 0 }
+    pub const fn new() -> RiskManager {
+        RiskManager {
+            params: Params::new(&SPECS),
+            in_position: false,
+            highest: 0,
+            trail: 0,
+        }
     }
 
     /// The parameter table.
@@ -191,7 +287,8 @@ impl RiskManager {
             return i64::MIN; // f = −∞: clamped to size_min
         }
         let loss = i128::from(s.avg_loss.max(0));
-        let num = (wins * i128::from(s.avg_win) - losses * loss) * i128::from(p.get(KELLY_FRACTION));
+        let num =
+            (wins * i128::from(s.avg_win) - losses * loss) * i128::from(p.get(KELLY_FRACTION));
         let den = closed * i128::from(s.avg_win);
         dec::div_round_i128(num, den, Rounding::Floor).map_or(i64::MIN, dec::saturate)
     }
@@ -207,7 +304,8 @@ impl RiskManager {
         if a.peak_equity <= 0 || a.equity >= a.peak_equity {
             return (false, false);
         }
-        let down = i64::try_from(i128::from(a.peak_equity) - i128::from(a.equity)).unwrap_or(i64::MAX);
+        let down =
+            i64::try_from(i128::from(a.peak_equity) - i128::from(a.equity)).unwrap_or(i64::MAX);
         // down / peak ≥ threshold  ⇔  down × 1 ≥ threshold × peak (exact).
         let at = |t: i64| ge_products(down, ONE, t, a.peak_equity);
         (at(self.params.get(DD_REDUCE)), at(self.params.get(DD_HALT)))
@@ -267,7 +365,11 @@ impl RiskManager {
         }
         let f = &bar.features;
         let candidate = if ready::has(f.ready, ready::ATR) && f.atr > 0 {
-            self.highest.saturating_sub(dec::mul(self.params.get(TRAIL_ATR_MULT), f.atr, Rounding::Floor))
+            self.highest.saturating_sub(dec::mul(
+                self.params.get(TRAIL_ATR_MULT),
+                f.atr,
+                Rounding::Floor,
+            ))
         } else {
             a.avg_entry
         };
@@ -276,17 +378,33 @@ impl RiskManager {
     }
 
     /// `assess`.
-    pub fn assess(&mut self, bar: &Bar, confidence: &Confidence, account: &Account, stats: &TradeStats) -> Risk {
+    pub fn assess(
+        &mut self,
+        bar: &Bar,
+        confidence: &Confidence,
+        account: &Account,
+        stats: &TradeStats,
+    ) -> Risk {
         let (stop_price, take_profit) = self.levels(bar);
         let trailing_stop = self.trailing(bar, account);
         let (reduce, halt) = self.drawdown(account);
-        let mut size = dec::mul(self.kelly(stats), dec::unit(confidence.size_multiplier), Rounding::Floor);
+        let mut size = dec::mul(
+            self.kelly(stats),
+            dec::unit(confidence.size_multiplier),
+            Rounding::Floor,
+        );
         if halt || stop_price == 0 {
             size = 0;
         } else if reduce {
             size = dec::mul(size, self.params.get(DD_REDUCE_FACTOR), Rounding::Floor);
         }
-        Risk { size_fraction: size, stop_price, take_profit, trailing_stop, halt_entries: halt }
+        Risk {
+            size_fraction: size,
+            stop_price,
+            take_profit,
+            trailing_stop,
+            halt_entries: halt,
+        }
     }
 
     /// `save-state`: magic `KRSK`, version 1, in-position (bool), highest

@@ -6,7 +6,10 @@ use kairos_plugin_sdk::dec::ONE;
 use kairos_plugin_sdk::model::{Account, Bar, Confidence, Risk, TradeStats};
 
 fn bar(ready: u32, atr: i64, atr_pct: i64, close: i64) -> Bar {
-    let mut b = Bar { run_len: 1, ..Bar::default() };
+    let mut b = Bar {
+        run_len: 1,
+        ..Bar::default()
+    };
     b.candle.open = close;
     b.candle.high = close;
     b.candle.low = close;
@@ -18,13 +21,28 @@ fn bar(ready: u32, atr: i64, atr_pct: i64, close: i64) -> Bar {
 }
 
 fn account(position_qty: i64, avg_entry: i64, equity: i64, peak_equity: i64) -> Account {
-    Account { position_qty, avg_entry, equity, peak_equity, free_quote: equity, open_orders: 0 }
+    Account {
+        position_qty,
+        avg_entry,
+        equity,
+        peak_equity,
+        free_quote: equity,
+        open_orders: 0,
+    }
 }
 
 fn run(r: &mut RiskManager, c: &Case) -> Risk {
-    let conf = Confidence { size_multiplier: c.size_multiplier, ..Confidence::default() };
+    let conf = Confidence {
+        size_multiplier: c.size_multiplier,
+        ..Confidence::default()
+    };
     let a = account(c.position_qty, c.avg_entry, c.equity, c.peak_equity);
-    let s = TradeStats { closed: c.closed, wins: c.wins, avg_win: c.avg_win, avg_loss: c.avg_loss };
+    let s = TradeStats {
+        closed: c.closed,
+        wins: c.wins,
+        avg_win: c.avg_win,
+        avg_loss: c.avg_loss,
+    };
     let mut out = Risk::default();
     for &close in c.closes {
         out = r.assess(&bar(c.ready, c.atr, c.atr_pct, close), &conf, &a, &s);
@@ -51,17 +69,26 @@ fn risk_boundary_table_matches_every_field() {
 #[test]
 fn risk_trailing_resets_when_the_position_closes() {
     let mut r = RiskManager::new();
-    let conf = Confidence { size_multiplier: ONE, ..Confidence::default() };
+    let conf = Confidence {
+        size_multiplier: ONE,
+        ..Confidence::default()
+    };
     let s = TradeStats::default();
     let long = account(ONE, 100 * ONE, 10_000 * ONE, 10_000 * ONE);
     let flat = account(0, 0, 10_000 * ONE, 10_000 * ONE);
     let b = |close| bar(3, ONE, 1_000_000, close);
-    assert_eq!(r.assess(&b(110 * ONE), &conf, &long, &s).trailing_stop, 108_50_000_000);
+    assert_eq!(
+        r.assess(&b(110 * ONE), &conf, &long, &s).trailing_stop,
+        (108 * ONE + 50_000_000)
+    );
     assert_eq!(r.assess(&b(110 * ONE), &conf, &flat, &s).trailing_stop, 0);
     // A new position at 120: its highest close starts over at 120.
     let long2 = account(ONE, 120 * ONE, 10_000 * ONE, 10_000 * ONE);
     assert_eq!(r.assess(&b(120 * ONE), &conf, &long2, &s).trailing_stop, 0);
-    assert_eq!(r.assess(&b(123 * ONE), &conf, &long2, &s).trailing_stop, 121_50_000_000);
+    assert_eq!(
+        r.assess(&b(123 * ONE), &conf, &long2, &s).trailing_stop,
+        (121 * ONE + 50_000_000)
+    );
 }
 
 #[test]
@@ -70,15 +97,28 @@ fn risk_trailing_never_moves_down_when_atr_widens() {
     let conf = Confidence::default();
     let s = TradeStats::default();
     let long = account(ONE, 100 * ONE, 10_000 * ONE, 10_000 * ONE);
-    assert_eq!(r.assess(&bar(3, ONE, 1_000_000, 104 * ONE), &conf, &long, &s).trailing_stop, 102_50_000_000);
+    assert_eq!(
+        r.assess(&bar(3, ONE, 1_000_000, 104 * ONE), &conf, &long, &s)
+            .trailing_stop,
+        (102 * ONE + 50_000_000)
+    );
     // ATR triples: the candidate 104 − 4.5 = 99.5 is lower; the stop stays.
-    assert_eq!(r.assess(&bar(3, 3 * ONE, 3_000_000, 104 * ONE), &conf, &long, &s).trailing_stop, 102_50_000_000);
+    assert_eq!(
+        r.assess(&bar(3, 3 * ONE, 3_000_000, 104 * ONE), &conf, &long, &s)
+            .trailing_stop,
+        (102 * ONE + 50_000_000)
+    );
 }
 
 #[test]
 fn risk_kelly_fraction_param_scales_the_bet() {
     let mut r = RiskManager::new();
-    let s = TradeStats { closed: 40, wins: 22, avg_win: 3_000_000, avg_loss: 2_000_000 };
+    let s = TradeStats {
+        closed: 40,
+        wins: 22,
+        avg_win: 3_000_000,
+        avg_loss: 2_000_000,
+    };
     assert_eq!(r.kelly(&s), 6_250_000); // 0.25 × 0.25
     r.set_param("kelly_fraction", ONE / 2).unwrap();
     assert_eq!(r.kelly(&s), 10_000_000); // 0.125 capped to 0.10
@@ -102,7 +142,7 @@ fn risk_state_round_trip_keeps_the_trailing_stop() {
     let x = a.assess(&bar(3, ONE, 1_000_000, 101 * ONE), &conf, &long, &s);
     let y = b.assess(&bar(3, ONE, 1_000_000, 101 * ONE), &conf, &long, &s);
     assert_eq!(x, y);
-    assert_eq!(y.trailing_stop, 103_50_000_000);
+    assert_eq!(y.trailing_stop, (103 * ONE + 50_000_000));
 }
 
 #[test]
@@ -111,7 +151,12 @@ fn risk_bad_state_is_rejected_and_changes_nothing() {
     let good = {
         let mut a = RiskManager::new();
         let long = account(ONE, 100 * ONE, ONE, ONE);
-        a.assess(&bar(3, ONE, 1_000_000, 105 * ONE), &Confidence::default(), &long, &TradeStats::default());
+        a.assess(
+            &bar(3, ONE, 1_000_000, 105 * ONE),
+            &Confidence::default(),
+            &long,
+            &TradeStats::default(),
+        );
         a.save_state()
     };
     for n in 0..good.len() {
@@ -128,7 +173,11 @@ fn risk_bad_state_is_rejected_and_changes_nothing() {
     assert!(p.load_state(&negative).is_err());
     let mut newer = good.clone();
     newer[4] = 9;
-    assert!(p.load_state(&newer).unwrap_err().to_string().contains("newer"));
+    assert!(p
+        .load_state(&newer)
+        .unwrap_err()
+        .to_string()
+        .contains("newer"));
     assert!(p.load_state(b"KRGM\x01\x00").is_err());
     assert_eq!(p, RiskManager::new());
 }
@@ -136,11 +185,23 @@ fn risk_bad_state_is_rejected_and_changes_nothing() {
 #[test]
 fn risk_unknown_or_bad_param_is_rejected_by_name() {
     let mut r = RiskManager::new();
-    assert!(r.set_param("kelly", ONE).unwrap_err().to_string().contains("'kelly'"));
-    assert!(r.set_param("dd_reduce", 30_000_000).unwrap_err().to_string().contains("dd_reduce <= dd_halt"));
+    assert!(r
+        .set_param("kelly", ONE)
+        .unwrap_err()
+        .to_string()
+        .contains("'kelly'"));
+    assert!(r
+        .set_param("dd_reduce", 30_000_000)
+        .unwrap_err()
+        .to_string()
+        .contains("dd_reduce <= dd_halt"));
     assert!(r.set_param("atr_band_2", 1_000_000).is_err());
     assert!(r.set_param("size_min", 20_000_000).is_err());
-    assert!(r.set_param("stop_cap", 0).unwrap_err().to_string().contains("'stop_cap'"));
+    assert!(r
+        .set_param("stop_cap", 0)
+        .unwrap_err()
+        .to_string()
+        .contains("'stop_cap'"));
     assert!(r.set_param("kelly_min_trades", ONE / 2).is_err());
     assert_eq!(r, RiskManager::new());
 }

@@ -115,6 +115,8 @@ macro_rules! wit_conversions {
 /// description)` per parameter, for the glue's `describe`.
 pub fn param_rows<const N: usize>(
     p: &crate::params::Params<N>,
-) -> impl Iterator<Item = (String, i64, String)> + '_ {
-    p.iter().map(|(s, v)| (s.name.to_string(), v, s.description.to_string()))
+) -> impl Iterator<Item = (alloc::string::String, i64, alloc::string::String)> + '_ {
+    use alloc::string::ToString;
+    p.iter()
+        .map(|(s, v)| (s.name.to_string(), v, s.description.to_string()))
 }

@@ -121,7 +121,8 @@ pub const fn unit(v: i64) -> i64 {
 
 /// Formats a scaled decimal exactly, without trailing zeros (`1.5`,
 /// `-0.00000001`, `25`). Used only in messages (off the hot path).
-pub fn fmt(v: i64) -> String {
+pub fn fmt(v: i64) -> alloc::string::String {
+    use alloc::string::{String, ToString};
     let neg = v < 0;
     let a = v.unsigned_abs();
     let int = a / ONE as u64;
@@ -132,7 +133,7 @@ pub fn fmt(v: i64) -> String {
     }
     s.push_str(&int.to_string());
     if frac != 0 {
-        let f = format!("{frac:08}");
+        let f = alloc::format!("{frac:08}");
         s.push('.');
         s.push_str(f.trim_end_matches('0'));
     }
@@ -182,13 +183,19 @@ mod tests {
         assert_eq!(div(ONE, 3 * ONE, Rounding::Floor), Some(33_333_333));
         assert_eq!(div(ONE, 3 * ONE, Rounding::Ceil), Some(33_333_334));
         assert_eq!(div(-ONE, 3 * ONE, Rounding::Floor), Some(-33_333_334));
-        assert_eq!(div(2 * ONE, 3 * ONE, Rounding::HalfAwayFromZero), Some(66_666_667));
+        assert_eq!(
+            div(2 * ONE, 3 * ONE, Rounding::HalfAwayFromZero),
+            Some(66_666_667)
+        );
         assert_eq!(div(i64::MAX, 1, Rounding::Floor), Some(i64::MAX));
     }
 
     #[test]
     fn div_round_handles_the_one_overflowing_quotient() {
-        assert_eq!(div_round_i128(i128::MIN, -1, Rounding::Floor), Some(i128::MAX));
+        assert_eq!(
+            div_round_i128(i128::MIN, -1, Rounding::Floor),
+            Some(i128::MAX)
+        );
     }
 
     #[test]

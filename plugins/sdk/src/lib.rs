@@ -10,9 +10,19 @@
 //! - [`params`]: a parameter table for `describe` / `set-param` with range
 //!   checks that name the parameter;
 //! - [`ready`]: the bits of the features record's `ready` mask;
-//! - [`model`]: plain mirrors of the WIT records the plugins read and write.
-#![forbid(unsafe_code)]
+//! - [`model`]: plain mirrors of the WIT records the plugins read and write;
+//! - [`convert`]: the macro that converts between a plugin's wit-bindgen
+//!   records and [`model`];
+//! - `runtime` (wasm32 only): the plugins' `no_std` runtime — a global
+//!   allocator, a trapping panic handler and a cell for the plugin's state.
+//!
+//! `no_std` (core + alloc) outside tests, so plugins built on it import
+//! nothing from WASI.
+#![cfg_attr(not(test), no_std)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
+
+extern crate alloc;
 
 pub mod convert;
 pub mod dec;
@@ -20,3 +30,7 @@ pub mod model;
 pub mod params;
 pub mod ready;
 pub mod state;
+
+#[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)] // the guest cell's Sync and the allocator hooks
+pub mod runtime;

@@ -7,6 +7,7 @@
 //! check leaves the old values in place. Every error names the parameter.
 
 use crate::dec;
+use alloc::string::{String, ToString};
 use core::fmt;
 
 /// One parameter: name, default and inclusive range, all scaled decimals.
@@ -64,7 +65,12 @@ impl fmt::Display for ParamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ParamError::Unknown(n) => write!(f, "unknown parameter '{n}'"),
-            ParamError::OutOfRange { name, value, min, max } => write!(
+            ParamError::OutOfRange {
+                name,
+                value,
+                min,
+                max,
+            } => write!(
                 f,
                 "parameter '{name}' = {} is out of range [{}, {}]",
                 dec::fmt(*value),
@@ -72,16 +78,24 @@ impl fmt::Display for ParamError {
                 dec::fmt(*max)
             ),
             ParamError::NotInteger { name, value } => {
-                write!(f, "parameter '{name}' = {} must be a whole number", dec::fmt(*value))
+                write!(
+                    f,
+                    "parameter '{name}' = {} must be a whole number",
+                    dec::fmt(*value)
+                )
             }
             ParamError::Inconsistent { name, value, rule } => {
-                write!(f, "parameter '{name}' = {} breaks the rule: {rule}", dec::fmt(*value))
+                write!(
+                    f,
+                    "parameter '{name}' = {} breaks the rule: {rule}",
+                    dec::fmt(*value)
+                )
             }
         }
     }
 }
 
-impl std::error::Error for ParamError {}
+impl core::error::Error for ParamError {}
 
 /// Current values of a plugin's parameters.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -133,16 +147,28 @@ impl<const N: usize> Params<N> {
             .ok_or_else(|| ParamError::Unknown(name.to_string()))?;
         let spec = &self.specs[i];
         if value < spec.min || value > spec.max {
-            return Err(ParamError::OutOfRange { name: spec.name, value, min: spec.min, max: spec.max });
+            return Err(ParamError::OutOfRange {
+                name: spec.name,
+                value,
+                min: spec.min,
+                max: spec.max,
+            });
         }
         if spec.integer && value % dec::ONE != 0 {
-            return Err(ParamError::NotInteger { name: spec.name, value });
+            return Err(ParamError::NotInteger {
+                name: spec.name,
+                value,
+            });
         }
         let old = self.values[i];
         self.values[i] = value;
         if let Err(rule) = check(self) {
             self.values[i] = old;
-            return Err(ParamError::Inconsistent { name: spec.name, value, rule });
+            return Err(ParamError::Inconsistent {
+                name: spec.name,
+                value,
+                rule,
+            });
         }
         Ok(())
     }
@@ -153,8 +179,22 @@ mod tests {
     use super::*;
 
     static SPECS: [ParamSpec; 2] = [
-        ParamSpec { name: "lo", default: 20 * dec::ONE, min: 0, max: 100 * dec::ONE, integer: false, description: "low" },
-        ParamSpec { name: "n", default: 3 * dec::ONE, min: dec::ONE, max: 10 * dec::ONE, integer: true, description: "count" },
+        ParamSpec {
+            name: "lo",
+            default: 20 * dec::ONE,
+            min: 0,
+            max: 100 * dec::ONE,
+            integer: false,
+            description: "low",
+        },
+        ParamSpec {
+            name: "n",
+            default: 3 * dec::ONE,
+            min: dec::ONE,
+            max: 10 * dec::ONE,
+            integer: true,
+            description: "count",
+        },
     ];
     const LO: usize = 0;
     const N: usize = 1;
@@ -185,7 +225,10 @@ mod tests {
         p.set("lo", 100 * dec::ONE, ok).unwrap();
         p.set("lo", 0, ok).unwrap();
         let e = p.set("lo", 100 * dec::ONE + 1, ok).unwrap_err();
-        assert_eq!(e.to_string(), "parameter 'lo' = 100.00000001 is out of range [0, 100]");
+        assert_eq!(
+            e.to_string(),
+            "parameter 'lo' = 100.00000001 is out of range [0, 100]"
+        );
         assert!(p.set("lo", -1, ok).is_err());
         assert_eq!(p.get(LO), 0, "a refused value leaves the old one");
     }
@@ -202,9 +245,18 @@ mod tests {
     #[test]
     fn a_failed_cross_check_restores_the_old_value() {
         let mut p = Params::new(&SPECS);
-        let check = |p: &Params<2>| if p.get(LO) > p.get(N) { Err("lo must not exceed n") } else { Ok(()) };
+        let check = |p: &Params<2>| {
+            if p.get(LO) > p.get(N) {
+                Err("lo must not exceed n")
+            } else {
+                Ok(())
+            }
+        };
         let e = p.set("lo", 50 * dec::ONE, check).unwrap_err();
-        assert!(e.to_string().contains("'lo'") && e.to_string().contains("lo must not exceed n"), "{e}");
+        assert!(
+            e.to_string().contains("'lo'") && e.to_string().contains("lo must not exceed n"),
+            "{e}"
+        );
         assert_eq!(p.get(LO), 20 * dec::ONE);
     }
 }

@@ -6,6 +6,8 @@
 //! newer than it knows, a truncated buffer, trailing bytes or a bool that is
 //! neither 0 nor 1, with a [`StateError`]; it never panics.
 
+use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt;
 
 /// Why a saved state could not be read.
@@ -48,12 +50,14 @@ impl fmt::Display for StateError {
                 "state version {found} is newer than supported version {supported}"
             ),
             StateError::TrailingBytes(n) => write!(f, "state has {n} trailing bytes"),
-            StateError::BadValue(field) => write!(f, "state field '{field}' holds an invalid value"),
+            StateError::BadValue(field) => {
+                write!(f, "state field '{field}' holds an invalid value")
+            }
         }
     }
 }
 
-impl std::error::Error for StateError {}
+impl core::error::Error for StateError {}
 
 /// Writes a state: magic, version, then fields in order.
 #[derive(Debug)]
@@ -116,13 +120,23 @@ impl<'a> Reader<'a> {
             *d = *s;
         }
         if buf.len() < 4 || found != magic {
-            return Err(StateError::BadMagic { expected: magic, found });
+            return Err(StateError::BadMagic {
+                expected: magic,
+                found,
+            });
         }
-        let mut r = Reader { buf, pos: 4, version: 0 };
+        let mut r = Reader {
+            buf,
+            pos: 4,
+            version: 0,
+        };
         let v = r.take::<2>("version")?;
         let version = u16::from_le_bytes(v);
         if version > supported {
-            return Err(StateError::NewerVersion { found: version, supported });
+            return Err(StateError::NewerVersion {
+                found: version,
+                supported,
+            });
         }
         r.version = version;
         Ok(r)
@@ -132,8 +146,14 @@ impl<'a> Reader<'a> {
         self.version
     }
     fn take<const N: usize>(&mut self, field: &'static str) -> Result<[u8; N], StateError> {
-        let end = self.pos.checked_add(N).ok_or(StateError::Truncated(field))?;
-        let s = self.buf.get(self.pos..end).ok_or(StateError::Truncated(field))?;
+        let end = self
+            .pos
+            .checked_add(N)
+            .ok_or(StateError::Truncated(field))?;
+        let s = self
+            .buf
+            .get(self.pos..end)
+            .ok_or(StateError::Truncated(field))?;
         let mut out = [0u8; N];
         out.copy_from_slice(s);
         self.pos = end;
@@ -211,7 +231,10 @@ mod tests {
         let b = Writer::new(M, 2, 0).finish();
         assert_eq!(
             Reader::new(&b, M, 1).unwrap_err(),
-            StateError::NewerVersion { found: 2, supported: 1 }
+            StateError::NewerVersion {
+                found: 2,
+                supported: 1
+            }
         );
     }
 

@@ -82,6 +82,7 @@ pub struct Case {
 }
 
 /// The cases.
+#[rustfmt::skip]
 pub const CASES: &[Case] = &[
     Case { name: "strong_trend_breakout_enters_with_one_dca_order", regime: "strong-trend", score: 80000000, size_multiplier: 100000000, size_fraction: 1000000, risk_stop: 9600000000, risk_take_profit: 10800000000, trailing_stop: 0, halt_entries: false,
         ready: 0x1c40, ema_fast: 10100000000, ema_slow: 10000000000, sma: 10000000000, rsi: 5000000000, prev_high: 9900000000, close: 10000000000, position_qty: 0, avg_entry: 0, equity: 1000000000000, free_quote: 1000000000000, open_orders: 0,

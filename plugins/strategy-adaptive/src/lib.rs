@@ -8,8 +8,11 @@
 //! multipliers and a DCA plan (safety orders, spacing, size scale). See
 //! [`logic`] for the table and the exact rules. The strategy decides on
 //! closed candles only: `on-book` and `on-trade` return none.
+#![cfg_attr(target_arch = "wasm32", no_std)]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
+
+extern crate alloc;
 
 pub mod logic;
 

@@ -50,12 +50,13 @@
 //! or take-profit.
 
 use kairos_plugin_sdk::dec::{self, Rounding, ONE};
-use kairos_plugin_sdk::model::{Account, Bar, Confidence, Fill, Intent, IntentKind, RegimeKind, Risk, Side};
+use kairos_plugin_sdk::model::{
+    Account, Bar, Confidence, Fill, Intent, IntentKind, RegimeKind, Risk, Side,
+};
 use kairos_plugin_sdk::params::{ParamError, ParamSpec, Params};
 use kairos_plugin_sdk::ready;
 use kairos_plugin_sdk::state::{Reader, StateError, Writer};
 
-extern crate alloc;
 use alloc::vec::Vec;
 
 /// Plugin name for `describe`.
@@ -114,16 +115,61 @@ pub struct Preset {
 /// The presets in WIT regime order (strong-trend, volatile-trend,
 /// tight-range, choppy, transitional).
 pub static PRESETS: [Preset; 5] = [
-    Preset { style: "trend following with breakouts", entry: EntryRule::Breakout, min_score: 50_000_000,
-        size: ONE, stop: ONE, take_profit: 150_000_000, dca_orders: 1, dca_spacing: 3_000_000, dca_scale: ONE },
-    Preset { style: "trend with caution", entry: EntryRule::Breakout, min_score: 60_000_000,
-        size: 50_000_000, stop: ONE, take_profit: ONE, dca_orders: 1, dca_spacing: 4_000_000, dca_scale: ONE },
-    Preset { style: "mean reversion / grid", entry: EntryRule::MeanReversion(45 * ONE), min_score: 50_000_000,
-        size: 75_000_000, stop: 75_000_000, take_profit: 75_000_000, dca_orders: 3, dca_spacing: 1_000_000, dca_scale: ONE },
-    Preset { style: "mean reversion, smaller", entry: EntryRule::MeanReversion(40 * ONE), min_score: 60_000_000,
-        size: 50_000_000, stop: 75_000_000, take_profit: 75_000_000, dca_orders: 2, dca_spacing: 2_000_000, dca_scale: 150_000_000 },
-    Preset { style: "conservative", entry: EntryRule::TrendUp, min_score: 80_000_000,
-        size: 50_000_000, stop: ONE, take_profit: ONE, dca_orders: 0, dca_spacing: 0, dca_scale: ONE },
+    Preset {
+        style: "trend following with breakouts",
+        entry: EntryRule::Breakout,
+        min_score: 50_000_000,
+        size: ONE,
+        stop: ONE,
+        take_profit: 150_000_000,
+        dca_orders: 1,
+        dca_spacing: 3_000_000,
+        dca_scale: ONE,
+    },
+    Preset {
+        style: "trend with caution",
+        entry: EntryRule::Breakout,
+        min_score: 60_000_000,
+        size: 50_000_000,
+        stop: ONE,
+        take_profit: ONE,
+        dca_orders: 1,
+        dca_spacing: 4_000_000,
+        dca_scale: ONE,
+    },
+    Preset {
+        style: "mean reversion / grid",
+        entry: EntryRule::MeanReversion(45 * ONE),
+        min_score: 50_000_000,
+        size: 75_000_000,
+        stop: 75_000_000,
+        take_profit: 75_000_000,
+        dca_orders: 3,
+        dca_spacing: 1_000_000,
+        dca_scale: ONE,
+    },
+    Preset {
+        style: "mean reversion, smaller",
+        entry: EntryRule::MeanReversion(40 * ONE),
+        min_score: 60_000_000,
+        size: 50_000_000,
+        stop: 75_000_000,
+        take_profit: 75_000_000,
+        dca_orders: 2,
+        dca_spacing: 2_000_000,
+        dca_scale: 150_000_000,
+    },
+    Preset {
+        style: "conservative",
+        entry: EntryRule::TrendUp,
+        min_score: 80_000_000,
+        size: 50_000_000,
+        stop: ONE,
+        take_profit: ONE,
+        dca_orders: 0,
+        dca_spacing: 0,
+        dca_scale: ONE,
+    },
 ];
 
 /// Index of `transitional_min_score`.
@@ -135,12 +181,31 @@ pub const PENDING_CANDLES: usize = 2;
 
 /// The parameters.
 pub static SPECS: [ParamSpec; 3] = [
-    ParamSpec { name: "transitional_min_score", default: 80_000_000, min: 0, max: ONE, integer: false,
-        description: "confidence score needed to enter in the transitional regime (seed: 0.80)" },
-    ParamSpec { name: "dca_enabled", default: ONE, min: 0, max: ONE, integer: true,
-        description: "1: place the preset's DCA safety orders with each entry; 0: none" },
-    ParamSpec { name: "pending_candles", default: 3 * ONE, min: ONE, max: 100 * ONE, integer: true,
-        description: "candles to wait for an entry or exit to show in the account before acting again" },
+    ParamSpec {
+        name: "transitional_min_score",
+        default: 80_000_000,
+        min: 0,
+        max: ONE,
+        integer: false,
+        description: "confidence score needed to enter in the transitional regime (seed: 0.80)",
+    },
+    ParamSpec {
+        name: "dca_enabled",
+        default: ONE,
+        min: 0,
+        max: ONE,
+        integer: true,
+        description: "1: place the preset's DCA safety orders with each entry; 0: none",
+    },
+    ParamSpec {
+        name: "pending_candles",
+        default: 3 * ONE,
+        min: ONE,
+        max: 100 * ONE,
+        integer: true,
+        description:
+            "candles to wait for an entry or exit to show in the account before acting again",
+    },
 ];
 
 const MAGIC: [u8; 4] = *b"KSTR";
@@ -200,7 +265,11 @@ fn scaled_levels(base: i64, close: i64, risk: &Risk, p: &Preset) -> (i64, i64) {
         return (0, 0);
     }
     let sd = dec::mul(close - risk.stop_price, p.stop, Rounding::Floor);
-    let td = dec::mul(risk.take_profit.saturating_sub(close), p.take_profit, Rounding::Floor);
+    let td = dec::mul(
+        risk.take_profit.saturating_sub(close),
+        p.take_profit,
+        Rounding::Floor,
+    );
     let stop = base.saturating_sub(sd);
     if stop <= 0 {
         return (0, 0);
@@ -210,7 +279,7 @@ fn scaled_levels(base: i64, close: i64, risk: &Risk, p: &Preset) -> (i64, i64) {
 
 impl Strategy {
     /// Default parameters, flat.
-    pub fn new() -> Strategy {
+    pub const fn new() -> Strategy {
         Strategy {
             params: Params::new(&SPECS),
             prev_high: 0,
@@ -263,9 +332,12 @@ impl Strategy {
     fn entry_rule_holds(&self, bar: &Bar, p: &Preset) -> bool {
         let f = &bar.features;
         let close = bar.candle.close;
-        let trend_up = ready::has(f.ready, ready::EMA_FAST | ready::EMA_SLOW) && f.ema_fast > f.ema_slow;
+        let trend_up =
+            ready::has(f.ready, ready::EMA_FAST | ready::EMA_SLOW) && f.ema_fast > f.ema_slow;
         match p.entry {
-            EntryRule::Breakout => trend_up && self.has_prev && bar.run_len >= 2 && close > self.prev_high,
+            EntryRule::Breakout => {
+                trend_up && self.has_prev && bar.run_len >= 2 && close > self.prev_high
+            }
             EntryRule::TrendUp => trend_up,
             EntryRule::MeanReversion(rsi_below) => {
                 ready::has(f.ready, ready::SMA | ready::RSI) && close < f.sma && f.rsi < rsi_below
@@ -288,7 +360,14 @@ impl Strategy {
     }
 
     /// `on-candle`.
-    pub fn on_candle(&mut self, bar: &Bar, regime: RegimeKind, conf: &Confidence, risk: &Risk, a: &Account) -> Intents {
+    pub fn on_candle(
+        &mut self,
+        bar: &Bar,
+        regime: RegimeKind,
+        conf: &Confidence,
+        risk: &Risk,
+        a: &Account,
+    ) -> Intents {
         let mut out = Intents::default();
         let preset = &PRESETS[usize::from(regime.index()) % PRESETS.len()];
         let close = bar.candle.close;
@@ -316,9 +395,17 @@ impl Strategy {
                 };
                 if let Some(tag) = reason {
                     if a.open_orders > 0 {
-                        out.push(Intent { kind: IntentKind::CancelAll, ..Intent::default() });
+                        out.push(Intent {
+                            kind: IntentKind::CancelAll,
+                            ..Intent::default()
+                        });
                     }
-                    out.push(Intent { kind: IntentKind::SellMarket, qty: a.position_qty, tag, ..Intent::default() });
+                    out.push(Intent {
+                        kind: IntentKind::SellMarket,
+                        qty: a.position_qty,
+                        tag,
+                        ..Intent::default()
+                    });
                     self.exit_pending = self.pending_candles();
                 }
             }
@@ -329,7 +416,10 @@ impl Strategy {
             if self.entry_pending > 0 {
                 self.entry_pending -= 1;
             } else if a.open_orders > 0 {
-                out.push(Intent { kind: IntentKind::CancelAll, ..Intent::default() });
+                out.push(Intent {
+                    kind: IntentKind::CancelAll,
+                    ..Intent::default()
+                });
             } else {
                 self.try_enter(bar, regime, preset, conf, risk, a, &mut out);
             }
@@ -340,19 +430,32 @@ impl Strategy {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn try_enter(&mut self, bar: &Bar, regime: RegimeKind, p: &Preset, conf: &Confidence, risk: &Risk, a: &Account, out: &mut Intents) {
+    fn try_enter(
+        &mut self,
+        bar: &Bar,
+        regime: RegimeKind,
+        p: &Preset,
+        conf: &Confidence,
+        risk: &Risk,
+        a: &Account,
+        out: &mut Intents,
+    ) {
         let close = bar.candle.close;
         if close <= 0 || a.equity <= 0 || risk.halt_entries || risk.size_fraction <= 0 {
             return;
         }
-        if conf.size_multiplier <= 0 || conf.score < self.min_score(regime, p) || !self.entry_rule_holds(bar, p) {
+        if conf.size_multiplier <= 0
+            || conf.score < self.min_score(regime, p)
+            || !self.entry_rule_holds(bar, p)
+        {
             return;
         }
         let (stop, tp) = scaled_levels(close, close, risk, p);
         if stop == 0 {
             return;
         }
-        let num = i128::from(dec::unit(risk.size_fraction)) * i128::from(a.equity) * i128::from(p.size);
+        let num =
+            i128::from(dec::unit(risk.size_fraction)) * i128::from(a.equity) * i128::from(p.size);
         let den = i128::from(close) * i128::from(ONE);
         let qty = dec::div_round_i128(num, den, Rounding::Floor).map_or(0, dec::saturate);
         let affordable = dec::div(a.free_quote.max(0), close, Rounding::Floor).unwrap_or(0);
@@ -360,7 +463,14 @@ impl Strategy {
         if qty <= 0 {
             return;
         }
-        out.push(Intent { kind: IntentKind::BuyMarket, qty, price: 0, stop_price: stop, take_profit: tp, tag: TAG_ENTRY });
+        out.push(Intent {
+            kind: IntentKind::BuyMarket,
+            qty,
+            price: 0,
+            stop_price: stop,
+            take_profit: tp,
+            tag: TAG_ENTRY,
+        });
         let mut placed = 0u8;
         if self.params.get(DCA_ENABLED) != 0 {
             let mut q = qty;
@@ -371,7 +481,14 @@ impl Strategy {
                     q = dec::mul(q, p.dca_scale, Rounding::Floor);
                 }
                 if price > stop && q > 0 {
-                    out.push(Intent { kind: IntentKind::BuyLimit, qty: q, price, stop_price: stop, take_profit: tp, tag: k });
+                    out.push(Intent {
+                        kind: IntentKind::BuyLimit,
+                        qty: q,
+                        price,
+                        stop_price: stop,
+                        take_profit: tp,
+                        tag: k,
+                    });
                     placed += 1;
                 }
             }
@@ -391,7 +508,11 @@ impl Strategy {
             Side::Buy if fill.tag == TAG_ENTRY => {
                 self.entry_pending = 0;
                 self.in_position = true;
-                self.entry_price = if a.avg_entry > 0 { a.avg_entry } else { fill.price };
+                self.entry_price = if a.avg_entry > 0 {
+                    a.avg_entry
+                } else {
+                    fill.price
+                };
             }
             Side::Buy => {
                 if (1..=MAX_DCA as u32).contains(&fill.tag) {
@@ -412,9 +533,17 @@ impl Strategy {
     /// filled (u32 bitmask), entry pending, exit pending (u8 candles).
     pub fn save_state(&self) -> Vec<u8> {
         let mut w = Writer::new(MAGIC, STATE_VERSION, 44);
-        w.i64(self.prev_high).bool(self.has_prev).bool(self.in_position).i64(self.entry_price).i64(self.stop)
-            .i64(self.take_profit).u8(self.entry_regime).u8(self.dca_placed).u32(self.dca_filled)
-            .u8(self.entry_pending).u8(self.exit_pending);
+        w.i64(self.prev_high)
+            .bool(self.has_prev)
+            .bool(self.in_position)
+            .i64(self.entry_price)
+            .i64(self.stop)
+            .i64(self.take_profit)
+            .u8(self.entry_regime)
+            .u8(self.dca_placed)
+            .u32(self.dca_filled)
+            .u8(self.entry_pending)
+            .u8(self.exit_pending);
         w.finish()
     }
 
