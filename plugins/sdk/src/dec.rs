@@ -1,0 +1,219 @@
+//! Exact decimals scaled by 1e-8 (`1.5` is `150_000_000`), the WIT `decimal`.
+//!
+//! Every operation widens to `i128`, rounds as asked and saturates to the
+//! `i64` range; division by zero returns `None`. Nothing here panics.
+
+/// One unit (1.0) as a scaled decimal.
+pub const ONE: i64 = 100_000_000;
+
+/// How to round a result that falls between two 1e-8 steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rounding {
+    /// Toward negative infinity.
+    Floor,
+    /// Toward positive infinity.
+    Ceil,
+    /// Toward zero (truncation).
+    TowardZero,
+    /// To the nearest step, halves away from zero.
+    HalfAwayFromZero,
+}
+
+/// Saturates an `i128` into `i64`.
+pub const fn saturate(v: i128) -> i64 {
+    if v > i64::MAX as i128 {
+        i64::MAX
+    } else if v < i64::MIN as i128 {
+        i64::MIN
+    } else {
+        v as i64
+    }
+}
+
+/// `n / d` rounded as asked; `None` when `d` is 0.
+pub const fn div_round_i128(n: i128, d: i128, r: Rounding) -> Option<i128> {
+    if d == 0 {
+        return None;
+    }
+    // i128::MIN / -1 overflows; our inputs never come near, but stay total.
+    if n == i128::MIN && d == -1 {
+        return Some(i128::MAX);
+    }
+    let q = n / d; // truncates toward zero
+    let rem = n % d;
+    if rem == 0 {
+        return Some(q);
+    }
+    let negative = (n < 0) != (d < 0);
+    let q = match r {
+        Rounding::TowardZero => q,
+        Rounding::Floor => {
+            if negative {
+                q - 1
+            } else {
+                q
+            }
+        }
+        Rounding::Ceil => {
+            if negative {
+                q
+            } else {
+                q + 1
+            }
+        }
+        Rounding::HalfAwayFromZero => {
+            let rem2 = rem.unsigned_abs().saturating_mul(2);
+            if rem2 >= d.unsigned_abs() {
+                if negative {
+                    q - 1
+                } else {
+                    q + 1
+                }
+            } else {
+                q
+            }
+        }
+    };
+    Some(q)
+}
+
+/// `a × b` of two scaled decimals, rounded as asked, saturated.
+pub const fn mul(a: i64, b: i64, r: Rounding) -> i64 {
+    let p = a as i128 * b as i128;
+    match div_round_i128(p, ONE as i128, r) {
+        Some(v) => saturate(v),
+        None => 0, // unreachable: ONE is not 0
+    }
+}
+
+/// `a ÷ b` of two scaled decimals, rounded as asked, saturated; `None` when
+/// `b` is 0.
+pub const fn div(a: i64, b: i64, r: Rounding) -> Option<i64> {
+    match div_round_i128(a as i128 * ONE as i128, b as i128, r) {
+        Some(v) => Some(saturate(v)),
+        None => None,
+    }
+}
+
+/// `a × b ÷ c` with one rounding at the end; `None` when `c` is 0.
+pub const fn mul_div(a: i64, b: i64, c: i64, r: Rounding) -> Option<i64> {
+    match div_round_i128(a as i128 * b as i128, c as i128, r) {
+        Some(v) => Some(saturate(v)),
+        None => None,
+    }
+}
+
+/// Clamps `v` to `lo..=hi` (returns `lo` when the bounds are reversed).
+pub const fn clamp(v: i64, lo: i64, hi: i64) -> i64 {
+    if v < lo || hi < lo {
+        lo
+    } else if v > hi {
+        hi
+    } else {
+        v
+    }
+}
+
+/// Clamps `v` to `0..=ONE`: a 0–1 score.
+pub const fn unit(v: i64) -> i64 {
+    clamp(v, 0, ONE)
+}
+
+/// Formats a scaled decimal exactly, without trailing zeros (`1.5`,
+/// `-0.00000001`, `25`). Used only in messages (off the hot path).
+pub fn fmt(v: i64) -> alloc::string::String {
+    use alloc::string::{String, ToString};
+    let neg = v < 0;
+    let a = v.unsigned_abs();
+    let int = a / ONE as u64;
+    let frac = a % ONE as u64;
+    let mut s = String::new();
+    if neg {
+        s.push('-');
+    }
+    s.push_str(&int.to_string());
+    if frac != 0 {
+        let f = alloc::format!("{frac:08}");
+        s.push('.');
+        s.push_str(f.trim_end_matches('0'));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mul_rounds_each_way_at_the_last_digit() {
+        // 0.00000001 × 0.5 = 0.000000005: half a step.
+        assert_eq!(mul(1, ONE / 2, Rounding::Floor), 0);
+        assert_eq!(mul(1, ONE / 2, Rounding::Ceil), 1);
+        assert_eq!(mul(1, ONE / 2, Rounding::TowardZero), 0);
+        assert_eq!(mul(1, ONE / 2, Rounding::HalfAwayFromZero), 1);
+        assert_eq!(mul(-1, ONE / 2, Rounding::Floor), -1);
+        assert_eq!(mul(-1, ONE / 2, Rounding::Ceil), 0);
+        assert_eq!(mul(-1, ONE / 2, Rounding::TowardZero), 0);
+        assert_eq!(mul(-1, ONE / 2, Rounding::HalfAwayFromZero), -1);
+        // 0.00000001 × 0.4: below half.
+        assert_eq!(mul(1, 40_000_000, Rounding::HalfAwayFromZero), 0);
+    }
+
+    #[test]
+    fn mul_is_exact_when_representable() {
+        assert_eq!(mul(150_000_000, 200_000_000, Rounding::Floor), 300_000_000);
+        assert_eq!(mul(2_500_000, 4_000_000_000, Rounding::Floor), 100_000_000);
+    }
+
+    #[test]
+    fn mul_saturates_instead_of_overflowing() {
+        assert_eq!(mul(i64::MAX, 2 * ONE, Rounding::Floor), i64::MAX);
+        assert_eq!(mul(i64::MIN, 2 * ONE, Rounding::Floor), i64::MIN);
+    }
+
+    #[test]
+    fn div_by_zero_is_none() {
+        assert_eq!(div(ONE, 0, Rounding::Floor), None);
+        assert_eq!(mul_div(ONE, ONE, 0, Rounding::Floor), None);
+    }
+
+    #[test]
+    fn div_rounds_as_asked() {
+        // 1 / 3 = 0.33333333…
+        assert_eq!(div(ONE, 3 * ONE, Rounding::Floor), Some(33_333_333));
+        assert_eq!(div(ONE, 3 * ONE, Rounding::Ceil), Some(33_333_334));
+        assert_eq!(div(-ONE, 3 * ONE, Rounding::Floor), Some(-33_333_334));
+        assert_eq!(
+            div(2 * ONE, 3 * ONE, Rounding::HalfAwayFromZero),
+            Some(66_666_667)
+        );
+        assert_eq!(div(i64::MAX, 1, Rounding::Floor), Some(i64::MAX));
+    }
+
+    #[test]
+    fn div_round_handles_the_one_overflowing_quotient() {
+        assert_eq!(
+            div_round_i128(i128::MIN, -1, Rounding::Floor),
+            Some(i128::MAX)
+        );
+    }
+
+    #[test]
+    fn clamp_and_unit_bound_values() {
+        assert_eq!(clamp(5, 0, 3), 3);
+        assert_eq!(clamp(-5, 0, 3), 0);
+        assert_eq!(clamp(2, 0, 3), 2);
+        assert_eq!(clamp(2, 3, 0), 3);
+        assert_eq!(unit(-1), 0);
+        assert_eq!(unit(ONE + 1), ONE);
+    }
+
+    #[test]
+    fn fmt_prints_exact_decimals() {
+        assert_eq!(fmt(150_000_000), "1.5");
+        assert_eq!(fmt(-1), "-0.00000001");
+        assert_eq!(fmt(25 * ONE), "25");
+        assert_eq!(fmt(0), "0");
+        assert_eq!(fmt(i64::MIN), "-92233720368.54775808");
+    }
+}
