@@ -475,6 +475,10 @@ pub struct RunResult {
     pub quote: Asset,
     /// Engine counters: candle decisions taken.
     pub decisions: u64,
+    /// The first kill switch that tripped: (ms, reason, action), if any.
+    /// Trading stays stopped (except reductions) for the rest of the run, as
+    /// live until an operator resumes.
+    pub kill: Option<(i64, &'static str, &'static str)>,
 }
 
 /// One series as the report shows it.
@@ -588,6 +592,7 @@ struct Sim<'a, D: Decide> {
     day: i64,
     peak: Wide,
     closed: ClosedStats,
+    kill: Option<(i64, &'static str, &'static str)>,
 }
 
 /// Running sums over closed trades (for the account view, without a scan).
@@ -1178,8 +1183,14 @@ impl<D: Decide> Sim<'_, D> {
         }
         equity_out.push((close_ms, eq));
         self.peak = self.peak.max(eq);
-        if let Ok(Some((_, action))) = self.guard.on_equity(eq) {
+        if let Ok(Some((reason, action))) = self.guard.on_equity(eq) {
             self.counters.kills += 1;
+            let act = match action {
+                KillAction::CancelAll => "cancel_all",
+                KillAction::Flatten => "flatten",
+                KillAction::Halt => "halt",
+            };
+            self.kill.get_or_insert((close_ms, reason.name(), act));
             self.cancel_where(|_| true);
             if action == KillAction::Flatten {
                 for s in 0..self.syms.len() {
@@ -1332,6 +1343,7 @@ pub fn run<D: Decide>(
         day: i64::MIN,
         peak: cfg.initial_quote,
         closed: ClosedStats::default(),
+        kill: None,
     };
     let equity_start = cfg.initial_quote;
     let mut equity = Vec::with_capacity(total + 1);
@@ -1439,6 +1451,7 @@ pub fn run<D: Decide>(
         fees_paid,
         counters,
         regimes,
+        kill,
         ..
     } = sim;
     Ok(Outcome {
@@ -1456,6 +1469,7 @@ pub fn run<D: Decide>(
             run_s,
             quote,
             decisions,
+            kill,
         },
         stage: engine.into_decide(),
     })

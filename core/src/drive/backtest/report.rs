@@ -174,6 +174,7 @@ pub fn json(r: &RunResult, m: &Metrics, cfg: &BacktestConfig, meta: &ReportMeta)
         "stage": meta.stage,
         "params": meta.params.iter().map(|(k, v)| json!({"name": k, "value_e8": v})).collect::<Vec<_>>(),
         "decisions": r.decisions,
+        "kill_switch": r.kill.map(|(ms, reason, action)| json!({"at": iso_utc(ms), "reason": reason, "action": action})),
         "daily_returns": m.days,
         "gaps": gaps_json(r),
         "orders": r.counters,
@@ -278,6 +279,12 @@ pub fn markdown(r: &RunResult, m: &Metrics, meta: &ReportMeta) -> String {
         "{} / {} / {} / {}", c.refused_risk, c.refused_filter, c.refused_balance, c.refused_no_position
     ));
     row(&mut s, "Forced stops / kill switches", format!("{} / {}", c.forced_stops, c.kills));
+    if let Some((ms, reason, action)) = r.kill {
+        row(&mut s, "Kill switch", format!(
+            "{reason} at {} ({action}); only risk-reducing orders afterwards, as live until an operator resumes",
+            iso_utc(ms)
+        ));
+    }
     let _ = writeln!(s, "\n## Exit reasons\n\n| reason | trades | wins | profit ({q}) | avg profit |\n|---|---|---|---|---|");
     for (i, g) in m.by_exit.iter().enumerate() {
         if g.trades > 0 {

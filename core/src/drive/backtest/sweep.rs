@@ -28,7 +28,7 @@ pub const MAX_WINDOWS: usize = 100;
 /// A parsed sweep file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grid {
-    /// Parameter names and their values (× 10⁸), in file order.
+    /// Parameter names and their values (× 10⁸), sorted by name.
     pub params: Vec<(String, Vec<i64>)>,
     /// The ranking metric, if the file names one.
     pub rank: Option<String>,
@@ -91,7 +91,8 @@ pub fn parse_grid(text: &str) -> Result<Grid, String> {
     Ok(Grid { params, rank })
 }
 
-/// Every combination of the grid, the last parameter varying fastest.
+/// Every combination of the grid (parameters sorted by name), the last
+/// parameter varying fastest.
 pub fn combinations(grid: &Grid) -> Result<Vec<Vec<(String, i64)>>, String> {
     let n = grid
         .params
@@ -301,10 +302,11 @@ mod tests {
     fn a_grid_parses_exact_values_and_enumerates_every_combination() {
         let g = parse_grid("rank = \"profit\"\n[params]\nfast = [10, 20]\nstop_atr = [1.5, \"2.25\"]\nslow = 50\n").unwrap();
         assert_eq!(g.rank.as_deref(), Some("profit"));
-        assert_eq!(g.params[1], ("stop_atr".into(), vec![150_000_000, 225_000_000]));
+        // Sorted by name: fast, slow, stop_atr.
+        assert_eq!(g.params[2], ("stop_atr".into(), vec![150_000_000, 225_000_000]));
         let c = combinations(&g).unwrap();
         assert_eq!(c.len(), 4);
-        assert_eq!(c[1], vec![("fast".into(), 1_000_000_000), ("stop_atr".into(), 225_000_000), ("slow".into(), 5_000_000_000)]);
+        assert_eq!(c[1], vec![("fast".into(), 1_000_000_000), ("slow".into(), 5_000_000_000), ("stop_atr".into(), 225_000_000)]);
         assert!(parse_grid("[params]\nx = [true]").unwrap_err().contains("not a number"));
         assert!(parse_grid("rank = \"luck\"\n[params]\nx = 1").unwrap_err().contains("luck"));
         assert!(parse_grid("rank = \"sharpe\"").unwrap_err().contains("no [params]"));

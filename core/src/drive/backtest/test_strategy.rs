@@ -40,6 +40,8 @@ struct Track {
     next: usize,
     filled: usize,
     last_open_ms: i64,
+    sum_fast: i128,
+    sum_slow: i128,
     prev_diff: i32,
     regime: Option<RegimeKind>,
 }
@@ -95,6 +97,8 @@ impl SmaCrossTest {
                     next: 0,
                     filled: 0,
                     last_open_ms: i64::MIN,
+                    sum_fast: 0,
+                    sum_slow: 0,
                     prev_diff: 0,
                     regime: None,
                 });
@@ -148,22 +152,29 @@ impl Decide for SmaCrossTest {
             t.filled = 0;
             t.next = 0;
             t.prev_diff = 0;
+            t.sum_fast = 0;
+            t.sum_slow = 0;
         }
         t.last_open_ms = c.open_time_ms;
+        // Running sums: the oldest close leaves each window as the new one enters.
+        let x = i128::from(c.close.units());
+        if t.filled == slow {
+            t.sum_slow -= i128::from(t.closes[t.next]);
+        }
+        if t.filled >= fast {
+            t.sum_fast -= i128::from(t.closes[(t.next + slow - fast) % slow]);
+        }
+        t.sum_slow += x;
+        t.sum_fast += x;
         t.closes[t.next] = c.close.units();
         t.next = (t.next + 1) % slow;
         t.filled = (t.filled + 1).min(slow);
         if t.filled < slow {
             return;
         }
-        let sum = |n: usize| -> i128 {
-            (1..=n)
-                .map(|k| i128::from(t.closes[(t.next + slow - k) % slow]))
-                .sum()
-        };
         // SMA(fast) vs SMA(slow), exactly: fast_sum × slow vs slow_sum × fast.
-        let lhs = sum(fast) * slow as i128;
-        let rhs = sum(slow) * fast as i128;
+        let lhs = t.sum_fast * slow as i128;
+        let rhs = t.sum_slow * fast as i128;
         let diff = (lhs > rhs) as i32 - (lhs < rhs) as i32;
         let prev = std::mem::replace(&mut t.prev_diff, diff);
         let flat = v.account.position_qty.is_zero();
