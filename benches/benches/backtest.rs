@@ -60,7 +60,12 @@ fn main() {
     });
     g.bench_function("engine_noop", |b| {
         b.iter_batched_ref(
-            || (Engine::new(NoopDecide, BookConfig::default()), Actions::new()),
+            || {
+                (
+                    Engine::new(NoopDecide, BookConfig::default()),
+                    Actions::new(),
+                )
+            },
             |(e, out)| {
                 for k in &series.candles {
                     e.on_input(

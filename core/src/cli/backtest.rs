@@ -119,9 +119,21 @@ pub fn parse_time(s: &str) -> Result<i64, String> {
     }
     let bad = || format!("{s:?} is not YYYY-MM-DD[THH:MM] or ms");
     let (date, time) = s.split_once(['T', ' ']).unwrap_or((s, "00:00"));
-    let p: Vec<i64> = date.split('-').map(|x| x.parse().map_err(|_| bad())).collect::<Result<_, _>>()?;
-    let t: Vec<i64> = time.split(':').map(|x| x.parse().map_err(|_| bad())).collect::<Result<_, _>>()?;
-    if p.len() != 3 || t.len() != 2 || !(1..=12).contains(&p[1]) || !(1..=31).contains(&p[2]) || !(0..24).contains(&t[0]) || !(0..60).contains(&t[1]) {
+    let p: Vec<i64> = date
+        .split('-')
+        .map(|x| x.parse().map_err(|_| bad()))
+        .collect::<Result<_, _>>()?;
+    let t: Vec<i64> = time
+        .split(':')
+        .map(|x| x.parse().map_err(|_| bad()))
+        .collect::<Result<_, _>>()?;
+    if p.len() != 3
+        || t.len() != 2
+        || !(1..=12).contains(&p[1])
+        || !(1..=31).contains(&p[2])
+        || !(0..24).contains(&t[0])
+        || !(0..60).contains(&t[1])
+    {
         return Err(bad());
     }
     Ok((days_from_civil(p[0], p[1], p[2]) * 86_400 + t[0] * 3600 + t[1] * 60) * 1000)
@@ -133,8 +145,7 @@ fn parse_params(list: &[String]) -> Result<Vec<(String, i64)>, String> {
             let (k, v) = p
                 .split_once('=')
                 .ok_or_else(|| format!("--param {p:?}: expected NAME=VALUE"))?;
-            let v = Amount::parse(v.trim())
-                .map_err(|e| format!("--param {p:?}: {e}"))?;
+            let v = Amount::parse(v.trim()).map_err(|e| format!("--param {p:?}: {e}"))?;
             Ok((k.trim().to_string(), v.units()))
         })
         .collect()
@@ -144,13 +155,18 @@ fn config_from(args: &BacktestArgs) -> Result<BacktestConfig, String> {
     let mut cfg = BacktestConfig {
         initial_quote: Wide::parse_bytes(args.initial_quote.as_bytes())
             .map_err(|e| format!("--initial-quote {:?}: {e}", args.initial_quote))?,
-        maker_fee: Amount::parse(&args.maker_fee).map_err(|e| format!("--maker-fee {:?}: {e}", args.maker_fee))?,
-        taker_fee: Amount::parse(&args.taker_fee).map_err(|e| format!("--taker-fee {:?}: {e}", args.taker_fee))?,
+        maker_fee: Amount::parse(&args.maker_fee)
+            .map_err(|e| format!("--maker-fee {:?}: {e}", args.maker_fee))?,
+        taker_fee: Amount::parse(&args.taker_fee)
+            .map_err(|e| format!("--taker-fee {:?}: {e}", args.taker_fee))?,
         slippage_bps: args.slippage_bps,
         close_at_end: !args.keep_open,
         ..BacktestConfig::default()
     };
-    for (name, f) in [("--maker-fee", cfg.maker_fee), ("--taker-fee", cfg.taker_fee)] {
+    for (name, f) in [
+        ("--maker-fee", cfg.maker_fee),
+        ("--taker-fee", cfg.taker_fee),
+    ] {
         if f.units() < 0 || f > Amount::ONE {
             return Err(format!("{name} {f} is not a fraction between 0 and 1"));
         }
@@ -172,7 +188,10 @@ fn load_all(args: &BacktestArgs) -> Result<Vec<Series>, String> {
         return Err("--symbol applies to one --data file only".into());
     }
     let tf = match &args.timeframe {
-        Some(t) => Some(Timeframe::from_label(t).ok_or_else(|| format!("--timeframe {t:?}: expected 1m, 5m, 15m, 1h or 4h"))?),
+        Some(t) => Some(
+            Timeframe::from_label(t)
+                .ok_or_else(|| format!("--timeframe {t:?}: expected 1m, 5m, 15m, 1h or 4h"))?,
+        ),
         None => None,
     };
     args.data
@@ -182,7 +201,10 @@ fn load_all(args: &BacktestArgs) -> Result<Vec<Series>, String> {
 }
 
 fn bar(total: u64, label: &'static str, unit: &str) -> indicatif::ProgressBar {
-    let b = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
+    let b = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
     if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
         "{{msg}} [{{bar:40}}] {{pos}}/{{len}} {unit} ({{per_sec}}, eta {{eta}})"
     )) {
@@ -228,7 +250,12 @@ pub fn stage(args: &BacktestArgs) -> ExitCode {
             test_strategy::PARAMS.map(|p| p.0).join(", ")
         ));
     }
-    execute(args, "builtin-test-strategy:sma-cross", &|p: &[(String, i64)]| SmaCrossTest::from_params(p), &|_| 0)
+    execute(
+        args,
+        "builtin-test-strategy:sma-cross",
+        &|p: &[(String, i64)]| SmaCrossTest::from_params(p),
+        &|_| 0,
+    )
 }
 
 /// Loads the data and runs a single backtest, a sweep or a walk-forward of
@@ -253,7 +280,9 @@ where
         Err(e) => return fail(e),
     };
     let plot_window = match args.plot_window.as_deref().map(|w| {
-        let (a, b) = w.split_once("..").ok_or_else(|| format!("--plot-window {w:?}: expected START..END"))?;
+        let (a, b) = w
+            .split_once("..")
+            .ok_or_else(|| format!("--plot-window {w:?}: expected START..END"))?;
         Ok::<_, String>((parse_time(a)?, parse_time(b)?))
     }) {
         None => None,
@@ -261,7 +290,9 @@ where
         Some(Err(e)) => return fail(e),
     };
     if args.walk_forward.is_some() && args.sweep.is_none() {
-        return fail("--walk-forward needs --sweep FILE.toml (the grid to optimise on each window)");
+        return fail(
+            "--walk-forward needs --sweep FILE.toml (the grid to optimise on each window)",
+        );
     }
     let t0 = Instant::now();
     let series = match load_all(args) {
@@ -308,9 +339,16 @@ where
         Ok(g) => g,
         Err(e) => return fail(format!("{}: {e}", sweep_path.display())),
     };
-    let rank = args.rank.clone().or(grid.rank.clone()).unwrap_or_else(|| "sharpe".into());
+    let rank = args
+        .rank
+        .clone()
+        .or(grid.rank.clone())
+        .unwrap_or_else(|| "sharpe".into());
     if !RANK_METRICS.contains(&rank.as_str()) {
-        return fail(format!("--rank {rank:?}: one of {}", RANK_METRICS.join(", ")));
+        return fail(format!(
+            "--rank {rank:?}: one of {}",
+            RANK_METRICS.join(", ")
+        ));
     }
     let combos = match combinations(&grid) {
         Ok(c) => c
@@ -330,10 +368,11 @@ where
     if let Some(k) = args.walk_forward {
         let runs = (combos.len() as u64 + 1) * (k.max(1) as u64 - 1);
         let pb = bar(runs, "walk-forward", "runs");
-        let steps = match sweep::walk_forward(&series, &cfg, &combos, factory, &rank, k, &|| pb.inc(1)) {
-            Ok(s) => s,
-            Err(e) => return fail(e),
-        };
+        let steps =
+            match sweep::walk_forward(&series, &cfg, &combos, factory, &rank, k, &|| pb.inc(1)) {
+                Ok(s) => s,
+                Err(e) => return fail(e),
+            };
         pb.finish_and_clear();
         let Some(joined) = sweep::join_out_of_sample(&steps) else {
             return fail("walk-forward: no window had data on both sides");
@@ -355,8 +394,13 @@ where
                 })
             })
             .collect();
-        meta.stage = format!("{stage_name} (walk-forward, {k} windows, ranked by {rank}; out-of-sample only)");
-        meta.extra.insert("walk_forward".into(), json!({"windows_k": k, "rank": rank, "steps": windows}));
+        meta.stage = format!(
+            "{stage_name} (walk-forward, {k} windows, ranked by {rank}; out-of-sample only)"
+        );
+        meta.extra.insert(
+            "walk_forward".into(),
+            json!({"windows_k": k, "rank": rank, "steps": windows}),
+        );
         let oos_series: Vec<Series> = series
             .iter()
             .map(|s| s.window(steps[0].test.0, i64::MAX))
@@ -394,15 +438,33 @@ where
     };
     meta.params = best.params.clone();
     meta.plugin_faults = faults(&out.stage);
-    meta.stage = format!("{stage_name} (best of a {}-combination sweep ranked by {rank})", rows.len());
-    meta.extra.insert("sweep".into(), json!({"rank": rank, "combinations": rows.len(), "ranking": table}));
+    meta.stage = format!(
+        "{stage_name} (best of a {}-combination sweep ranked by {rank})",
+        rows.len()
+    );
+    meta.extra.insert(
+        "sweep".into(),
+        json!({"rank": rank, "combinations": rows.len(), "ranking": table}),
+    );
     let code = finish(args, &series, &out.result, &cfg, &meta);
     if let Some(dir) = &args.report {
         let mut md = format!("# Sweep ranked by {rank}\n\n| # | params | trades | total return | sharpe | max drawdown |\n|---|---|---|---|---|---|\n");
         for (i, r) in rows.iter().enumerate() {
-            let p = r.params.iter().map(|(k, v)| format!("{k}={}", Amount::from_units_unchecked(*v))).collect::<Vec<_>>().join(" ");
-            let _ = writeln!(md, "| {} | {p} | {} | {:.2} % | {} | {:.2} % |", i + 1, r.metrics.trades, r.metrics.total_return * 100.0,
-                r.metrics.sharpe.map_or("–".into(), |x| format!("{x:.3}")), r.metrics.max_drawdown * 100.0);
+            let p = r
+                .params
+                .iter()
+                .map(|(k, v)| format!("{k}={}", Amount::from_units_unchecked(*v)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let _ = writeln!(
+                md,
+                "| {} | {p} | {} | {:.2} % | {} | {:.2} % |",
+                i + 1,
+                r.metrics.trades,
+                r.metrics.total_return * 100.0,
+                r.metrics.sharpe.map_or("–".into(), |x| format!("{x:.3}")),
+                r.metrics.max_drawdown * 100.0
+            );
         }
         if let Err(e) = std::fs::write(dir.join("sweep.md"), md) {
             return fail(format!("{}: {e}", dir.display()));
@@ -411,7 +473,13 @@ where
     code
 }
 
-fn finish(args: &BacktestArgs, series: &[Series], r: &RunResult, cfg: &BacktestConfig, meta: &ReportMeta) -> ExitCode {
+fn finish(
+    args: &BacktestArgs,
+    series: &[Series],
+    r: &RunResult,
+    cfg: &BacktestConfig,
+    meta: &ReportMeta,
+) -> ExitCode {
     let m = Metrics::of(r);
     let line = format!(
         "{} candles in {:.3} s ({:.0} candles/s; decode {:.3} s): {} trades, return {:.2} % (buy and hold {:.2} %), sharpe {}, max drawdown {:.2} %, fees {} {}, gaps {}\n",

@@ -70,24 +70,22 @@ pub fn market(c: &Candle, buy: bool, bps: u32, tick: Price) -> (Price, Liquidity
 /// A buy limit at `p` when the candle opens (`first`: the order arrives with
 /// this candle). `None` when the open does not reach it.
 pub fn buy_limit_at_open(c: &Candle, p: Price, first: bool) -> Option<(Price, Liquidity)> {
-    (c.open <= p).then(|| {
-        if first {
-            (c.open, Liquidity::Taker)
-        } else {
-            (p, Liquidity::Maker)
-        }
-    })
+    let at = if first {
+        (c.open, Liquidity::Taker)
+    } else {
+        (p, Liquidity::Maker)
+    };
+    (c.open <= p).then_some(at)
 }
 
 /// A sell limit at `p` when the candle opens.
 pub fn sell_limit_at_open(c: &Candle, p: Price, first: bool) -> Option<(Price, Liquidity)> {
-    (c.open >= p).then(|| {
-        if first {
-            (c.open, Liquidity::Taker)
-        } else {
-            (p, Liquidity::Maker)
-        }
-    })
+    let at = if first {
+        (c.open, Liquidity::Taker)
+    } else {
+        (p, Liquidity::Maker)
+    };
+    (c.open >= p).then_some(at)
 }
 
 /// A stop at `s` when the candle opens: a gap through it fills at the open.
@@ -143,23 +141,47 @@ mod tests {
     fn a_gap_through_a_stop_fills_at_the_open_and_a_touch_at_the_stop() {
         let tick = p("0.01");
         let gap = candle("90", "95", "85", "92");
-        assert_eq!(stop_at_open(&gap, p("95"), 0, tick), Some((p("90"), Liquidity::Taker)));
+        assert_eq!(
+            stop_at_open(&gap, p("95"), 0, tick),
+            Some((p("90"), Liquidity::Taker))
+        );
         let touch = candle("100", "101", "94", "99");
         assert_eq!(stop_at_open(&touch, p("95"), 0, tick), None);
-        assert_eq!(stop_touched(&touch, p("95"), 0, tick), Some((p("95"), Liquidity::Taker)));
+        assert_eq!(
+            stop_touched(&touch, p("95"), 0, tick),
+            Some((p("95"), Liquidity::Taker))
+        );
         assert_eq!(stop_touched(&touch, p("93.99"), 0, tick), None);
     }
 
     #[test]
     fn limits_fill_on_touch_at_their_price_and_marketable_ones_at_the_open() {
         let c = candle("100", "105", "96", "101");
-        assert_eq!(buy_limit_touched(&c, p("96")), Some((p("96"), Liquidity::Maker)));
+        assert_eq!(
+            buy_limit_touched(&c, p("96")),
+            Some((p("96"), Liquidity::Maker))
+        );
         assert_eq!(buy_limit_touched(&c, p("95.99")), None);
-        assert_eq!(buy_limit_at_open(&c, p("100.5"), true), Some((p("100"), Liquidity::Taker)));
-        assert_eq!(buy_limit_at_open(&c, p("100.5"), false), Some((p("100.5"), Liquidity::Maker)));
-        assert_eq!(sell_touched(&c, p("105")), Some((p("105"), Liquidity::Maker)));
-        assert_eq!(sell_limit_at_open(&c, p("99"), true), Some((p("100"), Liquidity::Taker)));
-        assert_eq!(take_profit_at_open(&c, p("99")), Some((p("100"), Liquidity::Taker)));
+        assert_eq!(
+            buy_limit_at_open(&c, p("100.5"), true),
+            Some((p("100"), Liquidity::Taker))
+        );
+        assert_eq!(
+            buy_limit_at_open(&c, p("100.5"), false),
+            Some((p("100.5"), Liquidity::Maker))
+        );
+        assert_eq!(
+            sell_touched(&c, p("105")),
+            Some((p("105"), Liquidity::Maker))
+        );
+        assert_eq!(
+            sell_limit_at_open(&c, p("99"), true),
+            Some((p("100"), Liquidity::Taker))
+        );
+        assert_eq!(
+            take_profit_at_open(&c, p("99")),
+            Some((p("100"), Liquidity::Taker))
+        );
         assert_eq!(take_profit_at_open(&c, p("101")), None);
     }
 }

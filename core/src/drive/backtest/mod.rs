@@ -664,8 +664,7 @@ impl<D: Decide> Sim<'_, D> {
             closed_trades: self.trades.len() as u32,
             wins: w,
             avg_win_e8: i64::try_from(self.closed.win_sum_e8 / i128::from(w.max(1))).unwrap_or(0),
-            avg_loss_e8: i64::try_from(self.closed.loss_sum_e8 / i128::from(l.max(1)))
-                .unwrap_or(0),
+            avg_loss_e8: i64::try_from(self.closed.loss_sum_e8 / i128::from(l.max(1))).unwrap_or(0),
         }
     }
 
@@ -898,7 +897,14 @@ impl<D: Decide> Sim<'_, D> {
         );
     }
 
-    fn exec_protective(&mut self, sym: usize, price: Price, liq: Liquidity, reason: ExitReason, ms: i64) {
+    fn exec_protective(
+        &mut self,
+        sym: usize,
+        price: Price,
+        liq: Liquidity,
+        reason: ExitReason,
+        ms: i64,
+    ) {
         let qty = wide_to_qty(self.position(sym));
         self.book(
             Exec {
@@ -1002,7 +1008,8 @@ impl<D: Decide> Sim<'_, D> {
             match which {
                 None => {
                     let forced = self.syms[sym].stop.is_some_and(|(_, f)| f);
-                    let (p, liq) = fill::stop_touched(c, level, bps, tick).unwrap_or((level, Liquidity::Taker));
+                    let (p, liq) = fill::stop_touched(c, level, bps, tick)
+                        .unwrap_or((level, Liquidity::Taker));
                     self.exec_protective(sym, p, liq, stop_reason(forced), ms);
                 }
                 Some(k) => {
@@ -1023,21 +1030,25 @@ impl<D: Decide> Sim<'_, D> {
                 }
             }
             for (k, o) in self.orders.iter().enumerate() {
-                if o.sym == sym && o.side == Side::Sell && o.kind == Kind::Limit && c.high >= o.price
+                if o.sym == sym
+                    && o.side == Side::Sell
+                    && o.kind == Kind::Limit
+                    && c.high >= o.price
+                    && best.is_none_or(|(b, _)| o.price < b)
                 {
-                    if best.is_none_or(|(b, _)| o.price < b) {
-                        best = Some((o.price, Some(k)));
-                    }
+                    best = Some((o.price, Some(k)));
                 }
             }
             let Some((level, which)) = best else { break };
             match which {
                 None => {
-                    let (p, liq) = fill::sell_touched(c, level).unwrap_or((level, Liquidity::Maker));
+                    let (p, liq) =
+                        fill::sell_touched(c, level).unwrap_or((level, Liquidity::Maker));
                     self.exec_protective(sym, p, liq, ExitReason::TakeProfit, ms);
                 }
                 Some(k) => {
-                    let (p, liq) = fill::sell_touched(c, level).unwrap_or((level, Liquidity::Maker));
+                    let (p, liq) =
+                        fill::sell_touched(c, level).unwrap_or((level, Liquidity::Maker));
                     self.exec_order(k, p, liq, ms);
                 }
             }
@@ -1100,7 +1111,13 @@ impl<D: Decide> Sim<'_, D> {
             price_rounding: None,
         };
         let forced_before = self.guard.forced_stops;
-        let a = match admit(&mut self.guard, &self.syms[sym].info, intent, &exposure, &ctx) {
+        let a = match admit(
+            &mut self.guard,
+            &self.syms[sym].info,
+            intent,
+            &exposure,
+            &ctx,
+        ) {
             Ok(a) => a,
             Err(AdmitError::Risk(_)) => {
                 self.counters.refused_risk += 1;
@@ -1129,7 +1146,9 @@ impl<D: Decide> Sim<'_, D> {
                     self.syms[sym].tick,
                 ),
             };
-            let notional = reference.notional_wide(a.qty, Rounding::Up).unwrap_or(Wide::MAX);
+            let notional = reference
+                .notional_wide(a.qty, Rounding::Up)
+                .unwrap_or(Wide::MAX);
             let fee = notional
                 .mul_ratio(
                     i128::from(self.cfg.taker_fee.units().max(self.cfg.maker_fee.units())),

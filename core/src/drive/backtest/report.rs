@@ -36,7 +36,11 @@ pub fn iso_utc(ms: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", sod / 3600, sod % 3600 / 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        sod / 3600,
+        sod % 3600 / 60
+    )
 }
 
 fn opt(v: Option<f64>) -> Value {
@@ -119,7 +123,10 @@ pub fn json(r: &RunResult, m: &Metrics, cfg: &BacktestConfig, meta: &ReportMeta)
     let mut exit_profit = serde_json::Map::new();
     for (i, g) in m.by_exit.iter().enumerate() {
         exits.insert(ExitReason::ALL[i].name().into(), json!(g.trades));
-        exit_profit.insert(ExitReason::ALL[i].name().into(), json!(g.profit.to_string()));
+        exit_profit.insert(
+            ExitReason::ALL[i].name().into(),
+            json!(g.profit.to_string()),
+        );
     }
     let symbols: Vec<&str> = r.series.iter().map(|s| s.symbol.as_str()).collect();
     let timeframes: Vec<&str> = r.series.iter().map(|s| s.timeframe.label()).collect();
@@ -247,38 +254,115 @@ pub fn markdown(r: &RunResult, m: &Metrics, meta: &ReportMeta) -> String {
     let row = |s: &mut String, k: &str, v: String| {
         let _ = writeln!(s, "| {k} | {v} |");
     };
-    row(&mut s, "Symbols", r.series.iter().map(|x| format!("{} {}", x.symbol.as_str(), x.timeframe.label())).collect::<Vec<_>>().join(", "));
-    row(&mut s, "Starting balance", format!("{} {q}", r.equity_start));
+    row(
+        &mut s,
+        "Symbols",
+        r.series
+            .iter()
+            .map(|x| format!("{} {}", x.symbol.as_str(), x.timeframe.label()))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    row(
+        &mut s,
+        "Starting balance",
+        format!("{} {q}", r.equity_start),
+    );
     row(&mut s, "Final balance", format!("{} {q}", r.equity_end));
-    row(&mut s, "Total profit", format!("{} {q} ({})", r.equity_end.checked_sub(r.equity_start).unwrap_or(Wide::ZERO), pct(m.total_return)));
+    row(
+        &mut s,
+        "Total profit",
+        format!(
+            "{} {q} ({})",
+            r.equity_end
+                .checked_sub(r.equity_start)
+                .unwrap_or(Wide::ZERO),
+            pct(m.total_return)
+        ),
+    );
     row(&mut s, "CAGR", m.cagr.map_or("–".into(), pct));
     row(&mut s, "Trades", m.trades.to_string());
-    row(&mut s, "Win / draw / loss", format!("{} / {} / {} (win rate {})", m.wins, m.draws, m.losses, pct(m.win_rate)));
+    row(
+        &mut s,
+        "Win / draw / loss",
+        format!(
+            "{} / {} / {} (win rate {})",
+            m.wins,
+            m.draws,
+            m.losses,
+            pct(m.win_rate)
+        ),
+    );
     row(&mut s, "Avg profit per trade", pct(m.avg_profit_pct));
     row(&mut s, "Profit factor", opt_num(m.profit_factor));
-    row(&mut s, "Expectancy", format!("{:.4} {q} per trade (ratio {})", m.expectancy, opt_num(m.expectancy_ratio)));
+    row(
+        &mut s,
+        "Expectancy",
+        format!(
+            "{:.4} {q} per trade (ratio {})",
+            m.expectancy,
+            opt_num(m.expectancy_ratio)
+        ),
+    );
     row(&mut s, "Sharpe (daily, annualised)", opt_num(m.sharpe));
     row(&mut s, "Sortino (daily, annualised)", opt_num(m.sortino));
     row(&mut s, "Calmar", opt_num(m.calmar));
-    row(&mut s, "Max drawdown", format!(
-        "{} ({} → {})",
-        pct(m.max_drawdown),
-        m.drawdown_start_ms.map_or("–".into(), iso_utc),
-        m.drawdown_end_ms.map_or("–".into(), iso_utc)
-    ));
-    row(&mut s, "Best trade", m.best_trade_pct.map_or("–".into(), pct));
-    row(&mut s, "Worst trade", m.worst_trade_pct.map_or("–".into(), pct));
-    row(&mut s, "Largest loss / equity", pct(m.largest_loss_pct_of_equity));
-    row(&mut s, "Avg trade duration", format!("{:.1} h", m.avg_duration_ms as f64 / 3.6e6));
+    row(
+        &mut s,
+        "Max drawdown",
+        format!(
+            "{} ({} → {})",
+            pct(m.max_drawdown),
+            m.drawdown_start_ms.map_or("–".into(), iso_utc),
+            m.drawdown_end_ms.map_or("–".into(), iso_utc)
+        ),
+    );
+    row(
+        &mut s,
+        "Best trade",
+        m.best_trade_pct.map_or("–".into(), pct),
+    );
+    row(
+        &mut s,
+        "Worst trade",
+        m.worst_trade_pct.map_or("–".into(), pct),
+    );
+    row(
+        &mut s,
+        "Largest loss / equity",
+        pct(m.largest_loss_pct_of_equity),
+    );
+    row(
+        &mut s,
+        "Avg trade duration",
+        format!("{:.1} h", m.avg_duration_ms as f64 / 3.6e6),
+    );
     row(&mut s, "Fees paid", format!("{} {q}", r.fees_paid));
-    row(&mut s, "Market change (buy and hold)", pct(m.buy_and_hold_return));
+    row(
+        &mut s,
+        "Market change (buy and hold)",
+        pct(m.buy_and_hold_return),
+    );
     row(&mut s, "Plugin faults", meta.plugin_faults.to_string());
     let c = &r.counters;
-    row(&mut s, "Intents / placed / fills", format!("{} / {} / {}", c.intents, c.orders_placed, c.fills));
-    row(&mut s, "Refused: risk / filter / balance / no position", format!(
-        "{} / {} / {} / {}", c.refused_risk, c.refused_filter, c.refused_balance, c.refused_no_position
-    ));
-    row(&mut s, "Forced stops / kill switches", format!("{} / {}", c.forced_stops, c.kills));
+    row(
+        &mut s,
+        "Intents / placed / fills",
+        format!("{} / {} / {}", c.intents, c.orders_placed, c.fills),
+    );
+    row(
+        &mut s,
+        "Refused: risk / filter / balance / no position",
+        format!(
+            "{} / {} / {} / {}",
+            c.refused_risk, c.refused_filter, c.refused_balance, c.refused_no_position
+        ),
+    );
+    row(
+        &mut s,
+        "Forced stops / kill switches",
+        format!("{} / {}", c.forced_stops, c.kills),
+    );
     if let Some((ms, reason, action)) = r.kill {
         row(&mut s, "Kill switch", format!(
             "{reason} at {} ({action}); only risk-reducing orders afterwards, as live until an operator resumes",
@@ -288,16 +372,36 @@ pub fn markdown(r: &RunResult, m: &Metrics, meta: &ReportMeta) -> String {
     let _ = writeln!(s, "\n## Exit reasons\n\n| reason | trades | wins | profit ({q}) | avg profit |\n|---|---|---|---|---|");
     for (i, g) in m.by_exit.iter().enumerate() {
         if g.trades > 0 {
-            let _ = writeln!(s, "| {} | {} | {} | {} | {} |", ExitReason::ALL[i].name(), g.trades, g.wins, g.profit, pct(g.avg_pct()));
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} |",
+                ExitReason::ALL[i].name(),
+                g.trades,
+                g.wins,
+                g.profit,
+                pct(g.avg_pct())
+            );
         }
     }
     let _ = writeln!(s, "\n## Regimes\n\n| regime | candles | trades entered | wins | profit ({q}) | avg profit |\n|---|---|---|---|---|---|");
     for (i, g) in m.by_regime.iter().enumerate() {
         if g.trades > 0 || r.regimes[i] > 0 {
-            let _ = writeln!(s, "| {} | {} | {} | {} | {} | {} |", regime_name(i), r.regimes[i], g.trades, g.wins, g.profit, pct(g.avg_pct()));
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} |",
+                regime_name(i),
+                r.regimes[i],
+                g.trades,
+                g.wins,
+                g.profit,
+                pct(g.avg_pct())
+            );
         }
     }
-    let _ = writeln!(s, "\n## Data gaps (never bridged; indicators restart after each)\n");
+    let _ = writeln!(
+        s,
+        "\n## Data gaps (never bridged; indicators restart after each)\n"
+    );
     let mut n = 0;
     for x in &r.series {
         let longest = x.gaps.iter().max_by_key(|g| g.missing);
@@ -378,14 +482,22 @@ pub fn equity_svg(r: &RunResult) -> String {
     let x = |t: i64| LEFT + (t as f64 - t0) / (t1 - t0) * (W - LEFT - RIGHT);
     let vals: Vec<f64> = r.equity.iter().map(|e| to_f64(e.1)).collect();
     let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max).max(lo + 1e-9);
+    let hi = vals
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max)
+        .max(lo + 1e-9);
     let y = |v: f64| mid - (v - lo) / (hi - lo) * (mid - top);
     let mut peak = f64::NEG_INFINITY;
     let dds: Vec<f64> = vals
         .iter()
         .map(|v| {
             peak = peak.max(*v);
-            if peak > 0.0 { (peak - v) / peak } else { 0.0 }
+            if peak > 0.0 {
+                (peak - v) / peak
+            } else {
+                0.0
+            }
         })
         .collect();
     let dd_max = dds.iter().copied().fold(0.0, f64::max).max(1e-9);
@@ -400,18 +512,32 @@ pub fn equity_svg(r: &RunResult) -> String {
         let d = dds[i..=last].iter().copied().fold(0.0, f64::max);
         let _ = write!(area, "{:.1},{:.1} ", x(r.equity[last].0), yd(d));
     }
-    let _ = write!(area, "{:.1},{:.1}", x(r.equity[r.equity.len() - 1].0), dd_top);
+    let _ = write!(
+        area,
+        "{:.1},{:.1}",
+        x(r.equity[r.equity.len() - 1].0),
+        dd_top
+    );
     let _ = write!(
         s,
         r##"<polyline fill="none" stroke="#1f77b4" stroke-width="1.2" points="{line}"/><polygon fill="#d62728" fill-opacity="0.5" points="{area}"/>"##
     );
     for (v, label) in [(lo, lo), (hi, hi)] {
-        let _ = write!(s, r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{label:.0}</text>"#, LEFT - 6.0, y(v) + 4.0);
+        let _ = write!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{label:.0}</text>"#,
+            LEFT - 6.0,
+            y(v) + 4.0
+        );
     }
     let _ = write!(
         s,
         r#"<text x="{:.1}" y="{:.1}" text-anchor="end">0 %</text><text x="{:.1}" y="{:.1}" text-anchor="end">-{:.1} %</text>"#,
-        LEFT - 6.0, dd_top + 4.0, LEFT - 6.0, bottom + 4.0, dd_max * 100.0
+        LEFT - 6.0,
+        dd_top + 4.0,
+        LEFT - 6.0,
+        bottom + 4.0,
+        dd_max * 100.0
     );
     let _ = write!(
         s,
@@ -428,7 +554,8 @@ pub fn equity_svg(r: &RunResult) -> String {
 }
 
 /// trades.svg: the first series' candles in `[from, to)` (or its last
-/// [`DEFAULT_PLOT_CANDLES`]) as high–low bars with the close, and every
+/// [`DEFAULT_PLOT_CANDLES`]) as high–low bars with the close (broken at
+/// gaps), and every
 /// fill in the window (buys ▲ green below, sells ▼ red above).
 pub fn trades_svg(series: &Series, r: &RunResult, window: Option<(i64, i64)>) -> String {
     const H: f64 = 480.0;
@@ -442,7 +569,14 @@ pub fn trades_svg(series: &Series, r: &RunResult, window: Option<(i64, i64)>) ->
         None => (cs.len().saturating_sub(DEFAULT_PLOT_CANDLES), cs.len()),
     };
     let view = &cs[a..b.max(a)];
-    let mut s = svg_open(H, &format!("{} {}: trades", series.symbol.as_str(), series.timeframe.label()));
+    let mut s = svg_open(
+        H,
+        &format!(
+            "{} {}: trades",
+            series.symbol.as_str(),
+            series.timeframe.label()
+        ),
+    );
     if view.is_empty() {
         s.push_str("</svg>");
         return s;
@@ -455,17 +589,30 @@ pub fn trades_svg(series: &Series, r: &RunResult, window: Option<(i64, i64)>) ->
     let stride = view.len().div_ceil(MAX_SVG_POINTS).max(1);
     let mut bars = String::new();
     let mut close = String::new();
+    let mut prev_next: Option<i64> = None;
     for chunk in view.chunks(stride) {
+        // A gap in the data breaks the line (never drawn across an outage).
+        let joined = prev_next == Some(chunk[0].open_time_ms)
+            && chunk
+                .windows(2)
+                .all(|w| w[0].next_open_ms() == w[1].open_time_ms);
+        prev_next = Some(chunk[chunk.len() - 1].next_open_ms());
         let h = chunk.iter().map(|c| c.high.units()).max().unwrap_or(0) as f64 / 1e8;
         let l = chunk.iter().map(|c| c.low.units()).min().unwrap_or(0) as f64 / 1e8;
         let last = chunk[chunk.len() - 1];
         let xm = x(chunk[0].open_time_ms);
         let _ = write!(bars, "M{xm:.1},{:.1}V{:.1}", y(h), y(l));
-        let _ = write!(close, "{:.1},{:.1} ", x(last.open_time_ms), y(last.close.units() as f64 / 1e8));
+        let _ = write!(
+            close,
+            "{}{:.1},{:.1} ",
+            if joined { 'L' } else { 'M' },
+            x(last.open_time_ms),
+            y(last.close.units() as f64 / 1e8)
+        );
     }
     let _ = write!(
         s,
-        r##"<path stroke="#aaa" stroke-width="1" d="{bars}"/><polyline fill="none" stroke="#333" stroke-width="1" points="{close}"/>"##
+        r##"<path stroke="#aaa" stroke-width="1" d="{bars}"/><path fill="none" stroke="#333" stroke-width="1" d="{close}"/>"##
     );
     let sym = r.series.iter().position(|x| x.symbol == series.symbol);
     for &(k, ms, side, price, _) in &r.fills {
@@ -474,14 +621,30 @@ pub fn trades_svg(series: &Series, r: &RunResult, window: Option<(i64, i64)>) ->
         }
         let (px, py) = (x(ms), y(price.units() as f64 / 1e8));
         let _ = match side {
-            Side::Buy => write!(s, r##"<path fill="#2ca02c" d="M{px:.1},{:.1}l-5,9h10z"/>"##, py + 2.0),
-            Side::Sell => write!(s, r##"<path fill="#d62728" d="M{px:.1},{:.1}l-5,-9h10z"/>"##, py - 2.0),
+            Side::Buy => write!(
+                s,
+                r##"<path fill="#2ca02c" d="M{px:.1},{:.1}l-5,9h10z"/>"##,
+                py + 2.0
+            ),
+            Side::Sell => write!(
+                s,
+                r##"<path fill="#d62728" d="M{px:.1},{:.1}l-5,-9h10z"/>"##,
+                py - 2.0
+            ),
         };
     }
     let _ = write!(
         s,
         r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{hi:.2}</text><text x="{:.1}" y="{:.1}" text-anchor="end">{lo:.2}</text><text x="{LEFT}" y="{:.1}">{}</text><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
-        LEFT - 6.0, top + 4.0, LEFT - 6.0, bottom + 4.0, H - 12.0, iso_utc(t0), W - RIGHT, H - 12.0, iso_utc(t1)
+        LEFT - 6.0,
+        top + 4.0,
+        LEFT - 6.0,
+        bottom + 4.0,
+        H - 12.0,
+        iso_utc(t0),
+        W - RIGHT,
+        H - 12.0,
+        iso_utc(t1)
     );
     s.push_str("</svg>");
     s

@@ -142,7 +142,11 @@ pub fn daily_returns(start: Wide, equity: &[(i64, Wide)]) -> Vec<f64> {
 }
 
 /// Largest drawdown: (fraction, peak ms, trough ms).
-pub fn max_drawdown(start: Wide, start_ms: i64, equity: &[(i64, Wide)]) -> (f64, Option<(i64, i64)>) {
+pub fn max_drawdown(
+    start: Wide,
+    start_ms: i64,
+    equity: &[(i64, Wide)],
+) -> (f64, Option<(i64, i64)>) {
     let (mut peak, mut peak_ms) = (start, start_ms);
     let mut best = (0.0, None);
     for &(ms, e) in equity {
@@ -218,14 +222,29 @@ impl Metrics {
             .then(|| (to_f64(r.equity_end) / start).powf(1.0 / years) - 1.0);
         let (mdd, dd_at) = max_drawdown(r.equity_start, start_ms, &r.equity);
         let daily = daily_returns(r.equity_start, &r.equity);
-        let avg_win = if wins > 0 { to_f64(gross_win) / wins as f64 } else { 0.0 };
-        let avg_loss = if losses > 0 { -to_f64(gross_loss) / losses as f64 } else { 0.0 };
-        let win_rate = if trades > 0 { wins as f64 / trades as f64 } else { 0.0 };
+        let avg_win = if wins > 0 {
+            to_f64(gross_win) / wins as f64
+        } else {
+            0.0
+        };
+        let avg_loss = if losses > 0 {
+            -to_f64(gross_loss) / losses as f64
+        } else {
+            0.0
+        };
+        let win_rate = if trades > 0 {
+            wins as f64 / trades as f64
+        } else {
+            0.0
+        };
         let mut by_regime = [Group::default(); 6];
         let mut by_exit = [Group::default(); 6];
         for t in &r.trades {
             by_regime[t.regime.map_or(5, |g| g as usize)].add(t);
-            let e = ExitReason::ALL.iter().position(|x| *x == t.exit_reason).unwrap_or(0);
+            let e = ExitReason::ALL
+                .iter()
+                .position(|x| *x == t.exit_reason)
+                .unwrap_or(0);
             by_exit[e].add(t);
         }
         let bh: Vec<f64> = r
@@ -240,11 +259,20 @@ impl Metrics {
             draws,
             losses,
             win_rate,
-            avg_profit_pct: if returns.is_empty() { 0.0 } else { mean(&returns) },
+            avg_profit_pct: if returns.is_empty() {
+                0.0
+            } else {
+                mean(&returns)
+            },
             total_profit,
             total_return,
-            profit_factor: (gross_loss.units() < 0).then(|| to_f64(gross_win) / -to_f64(gross_loss)),
-            expectancy: if trades > 0 { to_f64(total_profit) / trades as f64 } else { 0.0 },
+            profit_factor: (gross_loss.units() < 0)
+                .then(|| to_f64(gross_win) / -to_f64(gross_loss)),
+            expectancy: if trades > 0 {
+                to_f64(total_profit) / trades as f64
+            } else {
+                0.0
+            },
             expectancy_ratio: (avg_loss > 0.0).then(|| (1.0 + avg_win / avg_loss) * win_rate - 1.0),
             sharpe: sharpe(&daily),
             sortino: sortino(&daily),
@@ -328,7 +356,13 @@ mod tests {
     #[test]
     fn drawdown_names_its_peak_and_trough() {
         let w = |x: i128| Wide::from_int(x).unwrap();
-        let e = [(1, w(110)), (2, w(99)), (3, w(120)), (4, w(90)), (5, w(130))];
+        let e = [
+            (1, w(110)),
+            (2, w(99)),
+            (3, w(120)),
+            (4, w(90)),
+            (5, w(130)),
+        ];
         let (dd, at) = max_drawdown(w(100), 0, &e);
         assert!((dd - 0.25).abs() < 1e-12);
         assert_eq!(at, Some((3, 4)));
@@ -338,7 +372,11 @@ mod tests {
     fn daily_equity_takes_each_days_last_value() {
         let w = |x: i128| Wide::from_int(x).unwrap();
         // The candle closing at midnight belongs to the day before.
-        let e = [(MS_PER_DAY / 2, w(1)), (MS_PER_DAY, w(2)), (MS_PER_DAY + 1, w(3))];
+        let e = [
+            (MS_PER_DAY / 2, w(1)),
+            (MS_PER_DAY, w(2)),
+            (MS_PER_DAY + 1, w(3)),
+        ];
         let d = daily_equity(&e);
         assert_eq!(d, vec![(0, w(2)), (1, w(3))]);
         let r = daily_returns(w(1), &e);

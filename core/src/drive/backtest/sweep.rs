@@ -41,13 +41,13 @@ fn value_e8(name: &str, v: &toml::Value) -> Result<i64, String> {
         toml::Value::String(s) => s.clone(),
         other => {
             return Err(format!(
-                "parameter {name}: {other} is not a number (use integers, decimals or decimal strings)"
-            ))
+            "parameter {name}: {other} is not a number (use integers, decimals or decimal strings)"
+        ))
         }
     };
-    Amount::parse(&text)
-        .map(|a| a.units())
-        .map_err(|e| format!("parameter {name}: {text:?} is not a decimal with at most 8 places: {e}"))
+    Amount::parse(&text).map(|a| a.units()).map_err(|e| {
+        format!("parameter {name}: {text:?} is not a decimal with at most 8 places: {e}")
+    })
 }
 
 /// Parses a sweep file.
@@ -69,7 +69,10 @@ pub fn parse_grid(text: &str) -> Result<Grid, String> {
             ("params", toml::Value::Table(t)) => {
                 for (name, vals) in t {
                     let list = match vals {
-                        toml::Value::Array(a) => a.iter().map(|x| value_e8(name, x)).collect::<Result<Vec<_>, _>>()?,
+                        toml::Value::Array(a) => a
+                            .iter()
+                            .map(|x| value_e8(name, x))
+                            .collect::<Result<Vec<_>, _>>()?,
                         one => vec![value_e8(name, one)?],
                     };
                     if list.is_empty() {
@@ -80,8 +83,8 @@ pub fn parse_grid(text: &str) -> Result<Grid, String> {
             }
             (other, _) => {
                 return Err(format!(
-                    "sweep file: unknown key {other:?} (expected `rank = \"…\"` and a [params] table)"
-                ))
+                "sweep file: unknown key {other:?} (expected `rank = \"…\"` and a [params] table)"
+            ))
             }
         }
     }
@@ -182,8 +185,16 @@ pub fn windows(series: &[Series], k: usize) -> Result<Vec<(i64, i64)>, BacktestE
             "--walk-forward needs 2 to {MAX_WINDOWS} windows, got {k}"
         )));
     }
-    let start = series.iter().filter_map(|s| s.candles.first()).map(|c| c.open_time_ms).min();
-    let end = series.iter().filter_map(|s| s.candles.last()).map(|c| c.next_open_ms()).max();
+    let start = series
+        .iter()
+        .filter_map(|s| s.candles.first())
+        .map(|c| c.open_time_ms)
+        .min();
+    let end = series
+        .iter()
+        .filter_map(|s| s.candles.last())
+        .map(|c| c.next_open_ms())
+        .max();
     let (Some(start), Some(end)) = (start, end) else {
         return Err(BacktestError::Series("no candles to split".into()));
     };
@@ -267,10 +278,15 @@ pub fn join_out_of_sample(steps: &[WalkStep]) -> Option<RunResult> {
     for s in &steps[1..] {
         let r = &s.result;
         let scale = |e: Wide| {
-            e.mul_ratio(carry.units(), r.equity_start.units().max(1), Rounding::HalfEven)
-                .unwrap_or(e)
+            e.mul_ratio(
+                carry.units(),
+                r.equity_start.units().max(1),
+                Rounding::HalfEven,
+            )
+            .unwrap_or(e)
         };
-        out.equity.extend(r.equity.iter().map(|&(t, e)| (t, scale(e))));
+        out.equity
+            .extend(r.equity.iter().map(|&(t, e)| (t, scale(e))));
         out.trades.extend(r.trades.iter().cloned());
         let base = out.series.len();
         let _ = base;
@@ -278,7 +294,10 @@ pub fn join_out_of_sample(steps: &[WalkStep]) -> Option<RunResult> {
         out.candles += r.candles;
         out.run_s += r.run_s;
         out.decisions += r.decisions;
-        out.fees_paid = out.fees_paid.checked_add(r.fees_paid).unwrap_or(out.fees_paid);
+        out.fees_paid = out
+            .fees_paid
+            .checked_add(r.fees_paid)
+            .unwrap_or(out.fees_paid);
         for (a, b) in out.regimes.iter_mut().zip(r.regimes.iter()) {
             *a += b;
         }
@@ -300,15 +319,34 @@ mod tests {
 
     #[test]
     fn a_grid_parses_exact_values_and_enumerates_every_combination() {
-        let g = parse_grid("rank = \"profit\"\n[params]\nfast = [10, 20]\nstop_atr = [1.5, \"2.25\"]\nslow = 50\n").unwrap();
+        let g = parse_grid(
+            "rank = \"profit\"\n[params]\nfast = [10, 20]\nstop_atr = [1.5, \"2.25\"]\nslow = 50\n",
+        )
+        .unwrap();
         assert_eq!(g.rank.as_deref(), Some("profit"));
         // Sorted by name: fast, slow, stop_atr.
-        assert_eq!(g.params[2], ("stop_atr".into(), vec![150_000_000, 225_000_000]));
+        assert_eq!(
+            g.params[2],
+            ("stop_atr".into(), vec![150_000_000, 225_000_000])
+        );
         let c = combinations(&g).unwrap();
         assert_eq!(c.len(), 4);
-        assert_eq!(c[1], vec![("fast".into(), 1_000_000_000), ("slow".into(), 5_000_000_000), ("stop_atr".into(), 225_000_000)]);
-        assert!(parse_grid("[params]\nx = [true]").unwrap_err().contains("not a number"));
-        assert!(parse_grid("rank = \"luck\"\n[params]\nx = 1").unwrap_err().contains("luck"));
-        assert!(parse_grid("rank = \"sharpe\"").unwrap_err().contains("no [params]"));
+        assert_eq!(
+            c[1],
+            vec![
+                ("fast".into(), 1_000_000_000),
+                ("slow".into(), 5_000_000_000),
+                ("stop_atr".into(), 225_000_000)
+            ]
+        );
+        assert!(parse_grid("[params]\nx = [true]")
+            .unwrap_err()
+            .contains("not a number"));
+        assert!(parse_grid("rank = \"luck\"\n[params]\nx = 1")
+            .unwrap_err()
+            .contains("luck"));
+        assert!(parse_grid("rank = \"sharpe\"")
+            .unwrap_err()
+            .contains("no [params]"));
     }
 }

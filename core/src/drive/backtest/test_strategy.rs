@@ -15,7 +15,9 @@
 
 use crate::binance::fast::Symbol;
 use crate::binance::types::Side;
-use crate::engine::{Action, Actions, CandleView, Decide, MarketView, OrderIntent, OrderKind, RegimeKind};
+use crate::engine::{
+    Action, Actions, CandleView, Decide, MarketView, OrderIntent, OrderKind, RegimeKind,
+};
 use crate::indicators::features::Feature;
 use crate::indicators::Fx;
 use crate::num::{Amount, Price, Qty, Rounding, Wide, SCALE};
@@ -145,7 +147,9 @@ impl Decide for SmaCrossTest {
         let (stop_atr, tp_atr, size, max_notional) =
             (self.stop_atr, self.tp_atr, self.size, self.max_notional);
         let regime = regime_of(v);
-        let Some(t) = self.track(v.symbol) else { return };
+        let Some(t) = self.track(v.symbol) else {
+            return;
+        };
         t.regime = regime;
         let c = v.candle;
         if t.last_open_ms.checked_add(c.timeframe.ms()) != Some(c.open_time_ms) {
@@ -185,14 +189,21 @@ impl Decide for SmaCrossTest {
                 .mul_ratio(i128::from(size), i128::from(SCALE), Rounding::Down)
                 .unwrap_or(Wide::ZERO)
                 .min(Wide::from(Amount::from_units_unchecked(max_notional)));
-            let Ok(budget) = budget.to_amount() else { return };
-            let Ok(qty) = budget.div_price(c.close, Rounding::Down) else { return };
+            let Ok(budget) = budget.to_amount() else {
+                return;
+            };
+            let Ok(qty) = budget.div_price(c.close, Rounding::Down) else {
+                return;
+            };
             if qty.is_zero() {
                 return;
             }
             let atr = v.features.get(Feature::Atr).and_then(fx_price);
             let off = |k: i64| {
-                atr.and_then(|a| a.mul_ratio(i128::from(k), i128::from(SCALE), Rounding::Down).ok())
+                atr.and_then(|a| {
+                    a.mul_ratio(i128::from(k), i128::from(SCALE), Rounding::Down)
+                        .ok()
+                })
             };
             let stop = off(stop_atr)
                 .filter(|d| !d.is_zero() && *d < c.close)
@@ -211,8 +222,12 @@ impl Decide for SmaCrossTest {
                 tag: 1,
             }));
         } else if prev >= 0 && diff < 0 && !flat {
-            let Ok(units) = i64::try_from(v.account.position_qty.units()) else { return };
-            let Ok(qty) = Qty::from_units(units) else { return };
+            let Ok(units) = i64::try_from(v.account.position_qty.units()) else {
+                return;
+            };
+            let Ok(qty) = Qty::from_units(units) else {
+                return;
+            };
             out.push(Action::Intent(OrderIntent {
                 symbol: v.symbol,
                 side: Side::Sell,
