@@ -395,6 +395,60 @@ fn backtest_hard_limits_and_filters_refuse_intents_as_live() {
         (1, 1, 1, 1)
     );
     assert_eq!(out.stage.fills[0].qty, q("0.12345"));
+    // Each kind of refusal is kept once, with its reason, for the report.
+    let ex = &out.result.refusal_examples;
+    assert_eq!(ex.len(), 2, "{ex:?}");
+    assert!(
+        ex[0].starts_with("OrderNotional") && ex[0].contains("max_order_notional"),
+        "{ex:?}"
+    );
+    assert!(
+        ex[1].starts_with("NOTIONAL") && ex[1].contains("minNotional"),
+        "{ex:?}"
+    );
+}
+
+#[test]
+fn backtest_real_2021_filters_check_the_stop_as_stop_limit_where_stop_market_is_not_allowed() {
+    use kairos_core::binance::types::OrderType;
+    use kairos_core::drive::backtest::load_exchange_info;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "tests/data/messages/cryptofeed_recorded_rest/binance_spot_exchangeInfo_20211012.json.gz",
+    );
+    let info: Vec<_> = load_exchange_info(&path)
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.symbol == "BTCUSDT")
+        .collect();
+    assert_eq!(info.len(), 1);
+    // In 2021 Binance spot had no STOP_LOSS (market) order, only STOP_LOSS_LIMIT.
+    assert!(!info[0].allows(OrderType::StopLoss) && info[0].allows(OrderType::StopLossLimit));
+    let mut buy = intent(Side::Buy, OrderKind::Market, "1", "100");
+    buy.stop = Some(p("95"));
+    let cfg = BacktestConfig {
+        symbols: info,
+        close_at_end: false,
+        ..BacktestConfig::default()
+    };
+    let out = go(
+        vec![
+            flat(0, "100"),
+            c(1, "100", "101", "99", "100"),
+            c(2, "99", "99.5", "94", "96"),
+        ],
+        vec![(0, buy)],
+        &cfg,
+    );
+    assert_eq!(
+        out.result.counters.refused_filter, 0,
+        "{:?}",
+        out.result.refusal_examples
+    );
+    let t = &out.result.trades;
+    assert_eq!(
+        (t.len(), t[0].exit_reason, t[0].avg_exit),
+        (1, ExitReason::StopLoss, p("95"))
+    );
 }
 
 #[test]

@@ -225,13 +225,13 @@ pub fn run_cli(args: &BacktestArgs) -> ExitCode {
 /// set-param) and call [`execute`] with it and the chain's fault count.
 pub fn stage(args: &BacktestArgs) -> ExitCode {
     if let Some(c) = &args.config {
-        if args.builtin_test_strategy.is_none() {
-            return fail(format!(
-                "--config {}: the plugin chain is not wired into the backtester yet; \
-                 run with --builtin-test-strategy sma-cross meanwhile",
-                c.display()
-            ));
-        }
+        // PLUG THE CHAIN IN HERE: load the config, build the chain factory,
+        // then `return execute(args, "plugins:<names>", &factory, &faults);`.
+        return fail(format!(
+            "--config {}: the plugin chain is not wired into the backtester yet; \
+             run without --config (the built-in test strategy) meanwhile",
+            c.display()
+        ));
     }
     if args.builtin_test_strategy.is_none() {
         eprintln!(

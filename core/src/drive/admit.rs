@@ -98,13 +98,21 @@ pub fn admit(
     )
     .map_err(AdmitError::Filter)?;
     let qty = wire.qty;
-    let protective = |t: OrderType, p: Price| {
+    // The protective order as the symbol allows it: the market form
+    // (STOP_LOSS / TAKE_PROFIT), else the limit form at the same price
+    // (Binance spot allowed only the limit forms before 2023).
+    let protective = |market: OrderType, limit: OrderType, p: Price| {
+        let (t, price) = if info.allows(market) || !info.allows(limit) {
+            (market, None)
+        } else {
+            (limit, Some(p))
+        };
         check_order(
             info,
             &Wire {
                 side: Side::Sell,
                 order_type: t,
-                price: None,
+                price,
                 qty,
                 stop_price: Some(p),
                 iceberg_qty: None,
@@ -117,11 +125,19 @@ pub fn admit(
     };
     let (stop, take_profit) = if intent.side == Side::Buy {
         let s = match admitted.stop {
-            Some(s) => Some(protective(OrderType::StopLoss, s)?),
+            Some(s) => Some(protective(
+                OrderType::StopLoss,
+                OrderType::StopLossLimit,
+                s,
+            )?),
             None => None,
         };
         let t = match intent.take_profit {
-            Some(t) => Some(protective(OrderType::TakeProfit, t)?),
+            Some(t) => Some(protective(
+                OrderType::TakeProfit,
+                OrderType::TakeProfitLimit,
+                t,
+            )?),
             None => None,
         };
         (s, t)

@@ -475,6 +475,9 @@ pub struct RunResult {
     pub quote: Asset,
     /// Engine counters: candle decisions taken.
     pub decisions: u64,
+    /// The first refusal of each distinct kind, with its reason (at most
+    /// [`MAX_REFUSAL_EXAMPLES`]), so a run without trades says why.
+    pub refusal_examples: Vec<String>,
     /// The first kill switch that tripped: (ms, reason, action), if any.
     /// Trading stays stopped (except reductions) for the rest of the run, as
     /// live until an operator resumes.
@@ -593,6 +596,7 @@ struct Sim<'a, D: Decide> {
     peak: Wide,
     closed: ClosedStats,
     kill: Option<(i64, &'static str, &'static str)>,
+    refusals: Vec<String>,
 }
 
 /// Running sums over closed trades (for the account view, without a scan).
@@ -1119,12 +1123,12 @@ impl<D: Decide> Sim<'_, D> {
             &ctx,
         ) {
             Ok(a) => a,
-            Err(AdmitError::Risk(_)) => {
-                self.counters.refused_risk += 1;
-                return;
-            }
-            Err(AdmitError::Filter(_)) => {
-                self.counters.refused_filter += 1;
+            Err(e) => {
+                match &e {
+                    AdmitError::Risk(_) => self.counters.refused_risk += 1,
+                    AdmitError::Filter(_) => self.counters.refused_filter += 1,
+                }
+                self.remember_refusal(&e);
                 return;
             }
         };
@@ -1178,6 +1182,20 @@ impl<D: Decide> Sim<'_, D> {
             fresh: true,
             reason: ExitReason::Signal,
         });
+    }
+
+    /// Keeps the first refusal of each rule or filter (cold path: only
+    /// refusals allocate).
+    fn remember_refusal(&mut self, e: &AdmitError) {
+        let key = match e {
+            AdmitError::Risk(r) => format!("{:?}", r.rule),
+            AdmitError::Filter(f) => f.filter.to_string(),
+        };
+        if self.refusals.len() < MAX_REFUSAL_EXAMPLES
+            && !self.refusals.iter().any(|x| x.starts_with(&key))
+        {
+            self.refusals.push(format!("{key}: {e}"));
+        }
     }
 
     fn drain_actions(&mut self) {
@@ -1363,6 +1381,7 @@ pub fn run<D: Decide>(
         peak: cfg.initial_quote,
         closed: ClosedStats::default(),
         kill: None,
+        refusals: Vec::new(),
     };
     let equity_start = cfg.initial_quote;
     let mut equity = Vec::with_capacity(total + 1);
@@ -1471,6 +1490,7 @@ pub fn run<D: Decide>(
         counters,
         regimes,
         kill,
+        refusals,
         ..
     } = sim;
     Ok(Outcome {
@@ -1489,10 +1509,14 @@ pub fn run<D: Decide>(
             quote,
             decisions,
             kill,
+            refusal_examples: refusals,
         },
         stage: engine.into_decide(),
     })
 }
+
+/// Distinct refusal reasons kept for the report.
+pub const MAX_REFUSAL_EXAMPLES: usize = 10;
 
 /// Candles between two progress callbacks.
 pub const PROGRESS_EVERY: u64 = 1 << 16;

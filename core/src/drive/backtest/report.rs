@@ -181,6 +181,7 @@ pub fn json(r: &RunResult, m: &Metrics, cfg: &BacktestConfig, meta: &ReportMeta)
         "stage": meta.stage,
         "params": meta.params.iter().map(|(k, v)| json!({"name": k, "value_e8": v})).collect::<Vec<_>>(),
         "decisions": r.decisions,
+        "refusal_examples": r.refusal_examples,
         "kill_switch": r.kill.map(|(ms, reason, action)| json!({"at": iso_utc(ms), "reason": reason, "action": action})),
         "daily_returns": m.days,
         "gaps": gaps_json(r),
@@ -368,6 +369,12 @@ pub fn markdown(r: &RunResult, m: &Metrics, meta: &ReportMeta) -> String {
             "{reason} at {} ({action}); only risk-reducing orders afterwards, as live until an operator resumes",
             iso_utc(ms)
         ));
+    }
+    if !r.refusal_examples.is_empty() {
+        let _ = writeln!(s, "\nFirst refusal of each kind:\n");
+        for x in &r.refusal_examples {
+            let _ = writeln!(s, "- {x}");
+        }
     }
     let _ = writeln!(s, "\n## Exit reasons\n\n| reason | trades | wins | profit ({q}) | avg profit |\n|---|---|---|---|---|");
     for (i, g) in m.by_exit.iter().enumerate() {
