@@ -365,3 +365,30 @@ fn portfolio_kill_switches_trip_once_and_then_only_reductions_pass() {
         Rule::Killed
     );
 }
+
+#[test]
+fn portfolio_a_quote_fee_on_a_buy_is_realized_once_at_the_sale() {
+    let mut pf = Portfolio::new();
+    pf.set_balance(
+        s("USDT"),
+        Balance {
+            free: w("1000"),
+            locked: Wide::ZERO,
+        },
+    )
+    .unwrap();
+    // Buy 1 @ 100, fee 0.1 USDT: cost 100.1, nothing realized yet.
+    let r = pf
+        .apply_fill(&fill(Side::Buy, "1", "100", "0.1", "USDT"))
+        .unwrap();
+    assert_eq!(r, Wide::ZERO);
+    assert_eq!(pf.position(&s("BTCUSDT")).unwrap().cost, w("100.1"));
+    // Sell 1 @ 100, fee 0.1 USDT: realized 100 − 100.1 − 0.1 = −0.2, which is
+    // exactly what the quote balance lost (1000 → 999.8).
+    let r = pf
+        .apply_fill(&fill(Side::Sell, "1", "100", "0.1", "USDT"))
+        .unwrap();
+    assert_eq!(r, w("-0.2"));
+    assert_eq!(pf.position(&s("BTCUSDT")).unwrap().realized, w("-0.2"));
+    assert_eq!(pf.balance(&s("USDT")).free, w("999.8"));
+}

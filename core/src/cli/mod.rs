@@ -1,6 +1,7 @@
 //! The `kairos` command line (clap). Each subcommand is a thin shell over
 //! the library; a subcommand appears here only once it works.
 
+pub mod backtest;
 pub mod convert;
 pub mod decode;
 pub mod record;
@@ -67,6 +68,10 @@ pub enum Command {
     /// snapshots consistent with them, injects faults. First stdout line:
     /// `listening ws=URL rest=URL`.
     Sim(Box<sim::SimArgs>),
+    /// Candle backtest with the same engine, hard limits and exchange
+    /// filters as live: report.json/report.md/trades.csv/SVG plots,
+    /// parameter sweeps and walk-forward.
+    Backtest(Box<backtest::BacktestArgs>),
 }
 
 /// `--format` of `kairos replay`.
@@ -104,5 +109,6 @@ pub fn main() -> ExitCode {
         } => replay::run(&inputs, format.into(), report.as_deref()),
         Command::Record(args) => record::run(&args),
         Command::Sim(args) => sim::run(&args),
+        Command::Backtest(args) => backtest::run_cli(&args),
     }
 }

@@ -426,6 +426,11 @@ impl<D: Decide> Engine<D> {
         &mut self.decide
     }
 
+    /// The decision stage, taken back (a backtest hands it to its caller).
+    pub fn into_decide(self) -> D {
+        self.decide
+    }
+
     /// The account of `symbol` as the driver's portfolio sees it now (the
     /// symbol's slot is created if needed; `false` when the table is full).
     pub fn set_account(&mut self, symbol: Symbol, account: AccountView) -> bool {

@@ -240,7 +240,8 @@ impl Portfolio {
 
     /// Accounts for a fill: balances (base, quote, commission asset) and the
     /// position (average cost). Returns the realized PnL of this fill, in
-    /// quote (zero for a buy, except for fees paid in quote). Nothing changes
+    /// quote (zero for a buy: a buy's fee in quote joins the cost basis and
+    /// is realized with the sale). Nothing changes
     /// when it returns an error.
     pub fn apply_fill(&mut self, f: &Fill) -> Result<Wide, PortfolioError> {
         let qty = Wide::from(crate::num::Amount::from(f.qty));
@@ -262,9 +263,10 @@ impl Portfolio {
                     base_b.free = base_b.free.checked_sub(fee)?;
                 }
                 if fee_in(&f.quote) {
+                    // In the cost basis: realized when the position is sold
+                    // (not here as well, or it would count twice).
                     cost = cost.checked_add(fee)?;
                     quote_b.free = quote_b.free.checked_sub(fee)?;
-                    realized = realized.checked_sub(fee)?;
                 }
                 pos.qty = pos.qty.checked_add(got)?;
                 pos.cost = pos.cost.checked_add(cost)?;
