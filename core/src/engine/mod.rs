@@ -9,7 +9,7 @@
 //!
 //! The market path of one frame: `parse` (the allocation-free hot decoder)
 //! → `book` (the symbol's L2 book, its sync rule, and the bookTicker oracle)
-//! → `decision` (the [`Decide`] stage; a no-op until the plugin host lands).
+//! → `decision` (the [`Decide`] stage: [`crate::plugins::chain::PluginChain`], or a no-op).
 //! A [`Probe`] stamps each stage boundary for latency measurement; with
 //! [`NoProbe`] that costs nothing.
 
@@ -121,6 +121,11 @@ pub enum Action {
     /// An order the decision stage asks for (not yet checked against the
     /// core's hard limits: the driver does that before acting).
     Intent(OrderIntent),
+    /// Cancel every open order of `symbol` (a strategy's `cancel-all`).
+    CancelAll {
+        /// The symbol.
+        symbol: Symbol,
+    },
 }
 
 /// A bounded, pre-allocated list of actions for one input.
