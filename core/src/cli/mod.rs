@@ -3,6 +3,7 @@
 
 pub mod convert;
 pub mod decode;
+pub mod plugin;
 pub mod record;
 pub mod replay;
 pub mod sim;
@@ -67,6 +68,8 @@ pub enum Command {
     /// snapshots consistent with them, injects faults. First stdout line:
     /// `listening ws=URL rest=URL`.
     Sim(Box<sim::SimArgs>),
+    /// WASM plugins: `check` one offline, `swap` one into a running bot.
+    Plugin(plugin::PluginArgs),
 }
 
 /// `--format` of `kairos replay`.
@@ -104,5 +107,6 @@ pub fn main() -> ExitCode {
         } => replay::run(&inputs, format.into(), report.as_deref()),
         Command::Record(args) => record::run(&args),
         Command::Sim(args) => sim::run(&args),
+        Command::Plugin(args) => plugin::run(&args),
     }
 }

@@ -292,6 +292,12 @@ impl PluginChain {
         self.slots[slot as usize].current.as_ref()
     }
 
+    /// The plugin serving `slot` now, mutably (tests, tools; a direct call
+    /// bypasses the chain's fault handling).
+    pub fn plugin_mut(&mut self, slot: Slot) -> Option<&mut Plugin> {
+        self.slots[slot as usize].current.as_mut()
+    }
+
     /// The previous version kept for `slot`.
     pub fn previous(&self, slot: Slot) -> Option<&Plugin> {
         self.slots[slot as usize].previous.as_ref()

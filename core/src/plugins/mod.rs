@@ -142,3 +142,24 @@ impl Default for Budgets {
 pub fn plugins_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/plugins")
 }
+
+/// Builds a host and a chain from the `[plugins]` config: every configured
+/// slot loaded (compiled, world-checked, parameters set). Off the hot path.
+pub fn build_chain(
+    cfg: &crate::config::PluginsConfig,
+    symbol: Option<crate::binance::fast::Symbol>,
+) -> Result<(host::PluginHost, chain::PluginChain), String> {
+    let host = host::PluginHost::new(cfg.budgets()).map_err(|e| e.to_string())?;
+    let mut chain = chain::PluginChain::new(symbol, cfg.safe_mode);
+    for slot in Slot::ALL {
+        let Some(sc) = cfg.slot(slot) else {
+            continue;
+        };
+        let params = cfg.params(slot)?;
+        let p = host
+            .load(&sc.path, slot, &params)
+            .map_err(|e| format!("plugins.{slot}: {e}"))?;
+        chain.set(p);
+    }
+    Ok((host, chain))
+}

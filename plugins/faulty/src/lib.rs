@@ -237,7 +237,9 @@ mod glue {
                 }
                 Decision::Trap => panic!("faulty: mode 2 traps"),
                 Decision::Grab => loop {
-                    let chunk = vec![1u8; super::GRAB_CHUNK_BYTES];
+                    // Reserved, not written: the allocator grows the linear
+                    // memory without spending fuel on filling it.
+                    let chunk: Vec<u8> = Vec::with_capacity(super::GRAB_CHUNK_BYTES);
                     HOARD.with(|h| h.borrow_mut().push(std::hint::black_box(chunk)));
                 },
             }
