@@ -16,6 +16,9 @@
 //! [`TAIL_SAMPLES`] single `on_candle` calls (TSC, calibrated) and prints
 //! p50 / p99 / p99.9 / max, since criterion reports means and medians only.
 //!
+//! Then the hot-path pause of [`SWAPS`] swaps as the chain keeps it in its
+//! stats, with state handover and with warm-up.
+//!
 //! Run: `cargo bench -p kairos-benches --bench plugins`
 
 use criterion::Criterion;
@@ -33,6 +36,8 @@ use std::hint::black_box;
 
 /// Single on_candle calls timed for the tail-latency pass.
 const TAIL_SAMPLES: usize = 100_000;
+/// Swaps measured per handover kind.
+const SWAPS: usize = 200;
 /// Candles of the synthetic series the chain is fed (cycled).
 const SERIES: usize = 2_000;
 
@@ -84,7 +89,7 @@ fn views() -> Vec<CandleView> {
             p(close + 10),
             p(close - 10),
             p(close),
-            Wide::from_int(5 + i % 9).expect("fits"),
+            Wide::from_int(i128::from(5 + i % 9)).expect("fits"),
         )
         .expect("valid candle");
         let (features, trend, higher) = state.update(&c).expect("primary timeframe");
@@ -188,5 +193,36 @@ fn main() {
         q(1.0),
         chain.stats().faults
     );
+
+    // Swap pauses as the chain measures and keeps them (stats), between two
+    // candles: state handover (save → load), then warm-up (faulty mode 4
+    // refuses the state: WARMUP_CANDLES recorded candles replayed). No swap
+    // port is attached, so the retired version is dropped inside the pause
+    // (with a port it is handed to plugin-compile): an upper bound.
+    let compiled = host
+        .compile_file(&plugins_dir().join("faulty.wasm"))
+        .expect("faulty compiles");
+    let ready = host.ready(&compiled, Slot::Strategy).expect("strategy world");
+    for (label, params) in [
+        ("state handover", vec![]),
+        ("warm-up", vec![("mode".to_string(), 4 * 100_000_000)]),
+    ] {
+        let mut pauses = Vec::with_capacity(SWAPS);
+        for i in 0..SWAPS {
+            let p = host.instantiate(&ready, &params).expect("instantiates");
+            chain.install(p).expect("swaps");
+            pauses.push(chain.stats().slots[Slot::Strategy as usize].last_swap_pause_ns);
+            out.clear();
+            chain.on_candle(&vs[i % vs.len()], &mut out);
+        }
+        pauses.sort_unstable();
+        eprintln!(
+            "plugins bench: swap pause ({label}): n={} p50={} ns p99={} ns max={} ns",
+            pauses.len(),
+            pauses[pauses.len() / 2],
+            pauses[(pauses.len() - 1) * 99 / 100],
+            pauses[pauses.len() - 1]
+        );
+    }
     c.final_summary();
 }

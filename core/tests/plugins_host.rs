@@ -442,3 +442,90 @@ fn feed_into(e: &mut Engine<PluginChain>, i: i64) {
         e.on_input(&input, &mut out, &mut NoProbe);
     });
 }
+
+const KAIROS: &str = env!("CARGO_BIN_EXE_kairos");
+
+fn kairos(args: &[&str]) -> (i32, String, String) {
+    let o = std::process::Command::new(KAIROS).args(args).output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn plugins_cli_check_accepts_a_good_plugin_and_rejects_bad_files_naming_the_problem() {
+    let good = wasm("faulty");
+    let good = good.to_str().unwrap();
+    let (rc, out, err) = kairos(&["plugin", "check", good]);
+    assert_eq!(rc, 0, "{err}");
+    assert!(out.contains("is a strategy plugin"), "{out}");
+    assert!(out.contains("name faulty"), "{out}");
+    assert!(out.contains("param mode"), "{out}");
+    assert!(out.contains("wasi:cli/stderr"), "the declared imports are listed: {out}");
+    let (rc, _, _) = kairos(&["plugin", "check", good, "--world", "strategy"]);
+    assert_eq!(rc, 0);
+
+    let dir = std::env::temp_dir().join(format!("kairos-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = dir.join("text.wasm");
+    std::fs::write(&text, b"this is not wasm at all").unwrap();
+    // The smallest valid core module: magic, version 1, no sections.
+    let core = dir.join("core.wasm");
+    std::fs::write(&core, b"\0asm\x01\0\0\0").unwrap();
+    let cases: [(&[&str], &str); 4] = [
+        (&[text.to_str().unwrap()], "not a WebAssembly component"),
+        (&[core.to_str().unwrap()], "core module"),
+        (&[good, "--world", "regime"], "regime-plugin"),
+        (&["/nonexistent/p.wasm"], "cannot read"),
+    ];
+    for (args, word) in cases {
+        let mut a = vec!["plugin", "check"];
+        a.extend_from_slice(args);
+        let (rc, _, err) = kairos(&a);
+        assert_eq!(rc, 1, "{args:?}: {err}");
+        assert!(err.contains(word), "{args:?}: {err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn plugins_cli_swap_goes_through_a_running_control_socket() {
+    let h = host(64 << 20);
+    let (port, side) = swap::start(h.clone()).unwrap();
+    let path = temp_socket("cli");
+    let _server = control::serve(&path, side).unwrap();
+    let mut chain = PluginChain::new(Some(sym()), SafeMode::Previous);
+    chain.set(faulty(&h, 0, 1));
+    chain.attach(port);
+    let mut e = engine(chain);
+    let mut child = std::process::Command::new(KAIROS)
+        .args(["plugin", "swap", "strategy"])
+        .arg(wasm("faulty"))
+        .arg("--socket")
+        .arg(&path)
+        .args(["--param", "qty=3"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut last = Vec::new();
+    let mut i = 0;
+    while child.try_wait().unwrap().is_none() && i < 20_000 {
+        last = feed(&mut e, i);
+        i += 1;
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let o = child.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out} {}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("\"applied\":true") && out.contains("\"handover\":\"state\""), "{out}");
+    // The candle after the answer comes from the new version.
+    let next = feed(&mut e, i);
+    assert_eq!(next[0].0, 3, "{last:?} {next:?}");
+    // A client with no server: exit 2 and the socket named.
+    let (rc, _, err) = kairos(&["plugin", "swap", "strategy", "x.wasm", "--socket", "/nonexistent/s.sock"]);
+    assert_eq!(rc, 2);
+    assert!(err.contains("/nonexistent/s.sock"), "{err}");
+}
