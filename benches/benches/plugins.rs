@@ -24,8 +24,8 @@
 use criterion::Criterion;
 use kairos_core::binance::fast::{Level, Symbol};
 use kairos_core::engine::clock::{ticks, TickScale};
-use kairos_core::engine::{Actions, AccountView, CandleState, CandleView, Decide, MarketView};
 use kairos_core::engine::PredictionView;
+use kairos_core::engine::{AccountView, Actions, CandleState, CandleView, Decide, MarketView};
 use kairos_core::indicators::{Candle, Timeframe};
 use kairos_core::num::{Price, Qty, Wide};
 use kairos_core::plugins::bindings::types;
@@ -161,7 +161,10 @@ fn main() {
     }
     chain.set(faulty(&host));
     loaded.push("faulty (strategy, mode 0)");
-    eprintln!("plugins bench: chain_on_candle slots loaded: {}", loaded.join(", "));
+    eprintln!(
+        "plugins bench: chain_on_candle slots loaded: {}",
+        loaded.join(", ")
+    );
     let vs = views();
     let mut k = 0usize;
     c.bench_function("chain_on_candle", |b| {
@@ -202,7 +205,9 @@ fn main() {
     let compiled = host
         .compile_file(&plugins_dir().join("faulty.wasm"))
         .expect("faulty compiles");
-    let ready = host.ready(&compiled, Slot::Strategy).expect("strategy world");
+    let ready = host
+        .ready(&compiled, Slot::Strategy)
+        .expect("strategy world");
     for (label, params) in [
         ("state handover", vec![]),
         ("warm-up", vec![("mode".to_string(), 4 * 100_000_000)]),

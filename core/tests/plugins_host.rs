@@ -102,14 +102,21 @@ fn plugins_infinite_loop_is_stopped_by_fuel_and_the_engine_keeps_processing() {
         intents += feed(&mut e, i).len();
     }
     let c = e.decide();
-    assert_eq!(e.stats().candle_decisions, 30, "every candle reached the chain");
+    assert_eq!(
+        e.stats().candle_decisions,
+        30,
+        "every candle reached the chain"
+    );
     assert_eq!(c.stats().candles, 30);
     assert_eq!(intents, 0);
     assert_eq!(c.stats().faults, 1, "stopped once, then never called again");
     assert_eq!(c.stats().faults_by_kind[0], 1, "a fuel fault");
     assert!(c.stats().alarm);
     let msg = c.stats().last_fault.clone().unwrap();
-    assert!(msg.contains("strategy plugin faulty") && msg.contains("fuel"), "{msg}");
+    assert!(
+        msg.contains("strategy plugin faulty") && msg.contains("fuel"),
+        "{msg}"
+    );
     assert!(c.is_disabled(Slot::Strategy));
     assert!(c.entries_blocked());
     // The budget was the configured one: the loop used all of it.
@@ -218,8 +225,14 @@ fn plugins_swap_mid_replay_drops_no_event_and_equals_a_run_started_with_the_new_
     assert_eq!(a.stats().candle_decisions, N as u64, "no event dropped");
     assert_eq!(c.stats().candles, N as u64);
     assert_eq!(c.stats().slots[Slot::Strategy as usize].swaps, 1);
-    assert_eq!(c.stats().slots[Slot::Strategy as usize].last_swap_pause_ns, o.pause_ns);
-    assert!(c.previous(Slot::Strategy).is_some(), "the old version is kept loaded");
+    assert_eq!(
+        c.stats().slots[Slot::Strategy as usize].last_swap_pause_ns,
+        o.pause_ns
+    );
+    assert!(
+        c.previous(Slot::Strategy).is_some(),
+        "the old version is kept loaded"
+    );
     // Before K: the old version; from K: the new one, continuing the count.
     for (i, got) in out_a.iter().enumerate() {
         let qty = if (i as i64) < K { 1 } else { 2 };
@@ -277,7 +290,10 @@ fn plugins_swap_of_a_faulty_version_is_refused_by_the_dry_run() {
                 Duration::from_secs(60),
             )
             .unwrap_err();
-        assert!(e.contains("dry run") && e.contains(word), "mode {mode}: {e}");
+        assert!(
+            e.contains("dry run") && e.contains(word),
+            "mode {mode}: {e}"
+        );
     }
     // Wrong world, not a file.
     let e = side
@@ -318,7 +334,10 @@ fn plugins_control_socket_swaps_end_to_end_with_owner_only_permissions() {
 
     // Errors first (no event needed): each names the problem.
     let bad = [
-        (serde_json::json!({"cmd":"swap","slot":"nope","file":"x"}), "unknown slot"),
+        (
+            serde_json::json!({"cmd":"swap","slot":"nope","file":"x"}),
+            "unknown slot",
+        ),
         (
             serde_json::json!({"cmd":"swap","slot":"strategy","file":"/nonexistent/x.wasm"}),
             "/nonexistent/x.wasm",
@@ -421,7 +440,10 @@ fn plugins_candle_chain_allocates_only_the_strategy_intent_list() {
     assert_eq!(e.decide().stats().intents, 400);
     // `on-candle` returns a WIT list: the host lifts it into one Vec per
     // candle (freed at once). Nothing else on the candle path allocates.
-    assert_eq!(allocs, 100, "allocations over 100 candles with one intent each");
+    assert_eq!(
+        allocs, 100,
+        "allocations over 100 candles with one intent each"
+    );
 }
 
 /// Feeds candle `i` into a reused action list (no allocation of the test's).
@@ -446,7 +468,10 @@ fn feed_into(e: &mut Engine<PluginChain>, i: i64) {
 const KAIROS: &str = env!("CARGO_BIN_EXE_kairos");
 
 fn kairos(args: &[&str]) -> (i32, String, String) {
-    let o = std::process::Command::new(KAIROS).args(args).output().unwrap();
+    let o = std::process::Command::new(KAIROS)
+        .args(args)
+        .output()
+        .unwrap();
     (
         o.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -463,7 +488,10 @@ fn plugins_cli_check_accepts_a_good_plugin_and_rejects_bad_files_naming_the_prob
     assert!(out.contains("is a strategy plugin"), "{out}");
     assert!(out.contains("name faulty"), "{out}");
     assert!(out.contains("param mode"), "{out}");
-    assert!(out.contains("wasi:cli/stderr"), "the declared imports are listed: {out}");
+    assert!(
+        out.contains("wasi:cli/stderr"),
+        "the declared imports are listed: {out}"
+    );
     let (rc, _, _) = kairos(&["plugin", "check", good, "--world", "strategy"]);
     assert_eq!(rc, 0);
 
@@ -519,13 +547,104 @@ fn plugins_cli_swap_goes_through_a_running_control_socket() {
     }
     let o = child.wait_with_output().unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{out} {}", String::from_utf8_lossy(&o.stderr));
-    assert!(out.contains("\"applied\":true") && out.contains("\"handover\":\"state\""), "{out}");
+    assert!(
+        o.status.success(),
+        "{out} {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.contains("\"applied\":true") && out.contains("\"handover\":\"state\""),
+        "{out}"
+    );
     // The candle after the answer comes from the new version.
     let next = feed(&mut e, i);
     assert_eq!(next[0].0, 3, "{last:?} {next:?}");
     // A client with no server: exit 2 and the socket named.
-    let (rc, _, err) = kairos(&["plugin", "swap", "strategy", "x.wasm", "--socket", "/nonexistent/s.sock"]);
+    let (rc, _, err) = kairos(&[
+        "plugin",
+        "swap",
+        "strategy",
+        "x.wasm",
+        "--socket",
+        "/nonexistent/s.sock",
+    ]);
     assert_eq!(rc, 2);
     assert!(err.contains("/nonexistent/s.sock"), "{err}");
+}
+
+#[test]
+fn plugins_replay_with_a_plugin_config_reports_the_plugin_stage() {
+    let dir = std::env::temp_dir().join(format!("kairos-replay-plugins-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("plugins.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[plugins]\nsafe_mode = \"no-new-orders\"\n[plugins.strategy]\npath = {:?}\n",
+            wasm("faulty").to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/ticks/hftbacktest_BTCUSDT_20240808T2354_first3000.jsonl.gz"
+    );
+    let report = dir.join("report");
+    let o = std::process::Command::new(KAIROS)
+        .args([
+            "replay",
+            "--format",
+            "hftbacktest",
+            "--input",
+            fixture,
+            "--plugins",
+        ])
+        .arg(&cfg)
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("report.json")).unwrap())
+            .unwrap();
+    let p = &j["plugins"];
+    let books = p["books"].as_u64().unwrap();
+    assert!(books > 100, "{p}");
+    assert_eq!(p["symbol"], "BTCUSDT");
+    assert_eq!(p["faults"], 0);
+    // Every decision of the latency pass went through the strategy's
+    // on-book (plus one describe at load).
+    assert_eq!(
+        j["latency_ns"]["decision"]["count"].as_u64().unwrap(),
+        books
+    );
+    assert_eq!(p["slots"]["strategy"]["calls"].as_u64().unwrap(), books + 1);
+    assert_eq!(p["slots"]["strategy"]["name"], "faulty");
+    assert!(p["slots"]["strategy"]["max_ns"].as_u64().unwrap() > 0);
+    assert_eq!(j["allocations_per_event"].as_f64(), Some(0.0));
+    let md = std::fs::read_to_string(report.join("report.md")).unwrap();
+    assert!(md.contains("## Plugins"), "{md}");
+
+    // A config with a bad field: exit 2, the file and the field named.
+    std::fs::write(&cfg, "[plugins]\nfuel = 3\n").unwrap();
+    let o = std::process::Command::new(KAIROS)
+        .args([
+            "replay",
+            "--format",
+            "hftbacktest",
+            "--input",
+            fixture,
+            "--plugins",
+        ])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("plugins.toml") && err.contains("fuel"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -59,6 +59,10 @@ pub enum Command {
         /// Write report.json, report.md and latency.svg into this folder.
         #[arg(long)]
         report: Option<PathBuf>,
+        /// A config file whose `[plugins]` section makes the decision stage
+        /// (the report then shows the plugin stage's latency).
+        #[arg(long)]
+        plugins: Option<PathBuf>,
     },
     /// Record live market data (reconnecting, books kept in sync) to a
     /// native capture file.
@@ -104,7 +108,8 @@ pub fn main() -> ExitCode {
             inputs,
             format,
             report,
-        } => replay::run(&inputs, format.into(), report.as_deref()),
+            plugins,
+        } => replay::run(&inputs, format.into(), report.as_deref(), plugins.as_deref()),
         Command::Record(args) => record::run(&args),
         Command::Sim(args) => sim::run(&args),
         Command::Plugin(args) => plugin::run(&args),

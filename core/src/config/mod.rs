@@ -207,9 +207,14 @@ impl KairosConfig {
         })?;
         if let Some(p) = cfg.plugins.as_mut() {
             p.validate().map_err(err)?;
-            for s in [&mut p.regime, &mut p.confidence, &mut p.risk, &mut p.strategy]
-                .into_iter()
-                .flatten()
+            for s in [
+                &mut p.regime,
+                &mut p.confidence,
+                &mut p.risk,
+                &mut p.strategy,
+            ]
+            .into_iter()
+            .flatten()
             {
                 if s.path.is_relative() {
                     s.path = base.join(&s.path);
@@ -256,11 +261,17 @@ params = { qty = "0.5", mode = 2 }
         let p = c.plugins.unwrap();
         assert_eq!(p.safe_mode, SafeMode::NoNewOrders);
         assert_eq!(p.fuel_per_call, crate::plugins::DEFAULT_FUEL_PER_CALL);
-        assert_eq!(p.strategy.as_ref().unwrap().path, Path::new("/etc/k/p/s.wasm"));
+        assert_eq!(
+            p.strategy.as_ref().unwrap().path,
+            Path::new("/etc/k/p/s.wasm")
+        );
         let params = p.params(Slot::Strategy).unwrap();
         assert_eq!(
             params,
-            vec![("mode".to_string(), 200_000_000), ("qty".to_string(), 50_000_000)]
+            vec![
+                ("mode".to_string(), 200_000_000),
+                ("qty".to_string(), 50_000_000)
+            ]
         );
         assert!(p.regime.is_none());
     }
@@ -271,7 +282,10 @@ params = { qty = "0.5", mode = 2 }
             ("[plugins]\nfuel_per_cal = 5\n", "fuel_per_cal"),
             ("[plugins]\nsafe_mode = \"panic\"\n", "safe_mode"),
             ("[plugins]\nfuel_per_call = 10\n", "plugins.fuel_per_call"),
-            ("[plugins]\nmemory_limit_bytes = 10\n", "plugins.memory_limit_bytes"),
+            (
+                "[plugins]\nmemory_limit_bytes = 10\n",
+                "plugins.memory_limit_bytes",
+            ),
             (
                 "[plugins.risk]\npath = \"r.wasm\"\nparams = { k = \"x1\" }\n",
                 "plugins.risk.params.k",

@@ -430,6 +430,12 @@ impl<D: Decide> Engine<D> {
         &mut self.decide
     }
 
+    /// The decision stage, taking the engine apart (a driver reads its
+    /// counters after a run).
+    pub fn into_decide(self) -> D {
+        self.decide
+    }
+
     /// The account of `symbol` as the driver's portfolio sees it now (the
     /// symbol's slot is created if needed; `false` when the table is full).
     pub fn set_account(&mut self, symbol: Symbol, account: AccountView) -> bool {

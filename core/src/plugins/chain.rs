@@ -327,7 +327,9 @@ impl PluginChain {
 
     /// The recorded inputs of the last candles, oldest first.
     pub fn history(&self) -> impl Iterator<Item = &Recorded> + '_ {
-        let (a, b) = self.history.split_at(self.history_next.min(self.history.len()));
+        let (a, b) = self
+            .history
+            .split_at(self.history_next.min(self.history.len()));
         b.iter().chain(a.iter())
     }
 
@@ -413,7 +415,13 @@ impl PluginChain {
         }
     }
 
-    fn push_intent(&mut self, symbol: Symbol, i: &types::Intent, reference: i64, out: &mut Actions) {
+    fn push_intent(
+        &mut self,
+        symbol: Symbol,
+        i: &types::Intent,
+        reference: i64,
+        out: &mut Actions,
+    ) {
         if convert::is_entry(i.kind) && self.entries_blocked() {
             self.stats.entries_refused += 1;
             return;
@@ -450,7 +458,8 @@ impl PluginChain {
 
     #[cold]
     fn apply_swaps_cold(&mut self) {
-        while let Some(Prepared { id, plugin }) = self.port.as_mut().and_then(|p| p.pop_prepared()) {
+        while let Some(Prepared { id, plugin }) = self.port.as_mut().and_then(|p| p.pop_prepared())
+        {
             let slot = plugin.slot();
             let outcome = match self.install(plugin) {
                 Ok(r) => SwapOutcome {
@@ -503,9 +512,12 @@ impl PluginChain {
             Some(Err(_)) => return Err(self.refuse(slot, &new)),
             Some(Ok(Err(msg))) => {
                 load_error = Some(msg);
-                self.warm_up(&mut new).map_err(|_| self.refuse(slot, &new))?
+                self.warm_up(&mut new)
+                    .map_err(|_| self.refuse(slot, &new))?
             }
-            None => self.warm_up(&mut new).map_err(|_| self.refuse(slot, &new))?,
+            None => self
+                .warm_up(&mut new)
+                .map_err(|_| self.refuse(slot, &new))?,
         };
         let s = &mut self.slots[i];
         let old = s.current.replace(new);
@@ -538,7 +550,11 @@ impl PluginChain {
         st.faults_by_kind[kind_index(kind)] += 1;
         st.slots[slot as usize].faults += 1;
         st.alarm = true;
-        if let Some(f) = self.slots[slot as usize].current.as_ref().and_then(|p| p.fault()) {
+        if let Some(f) = self.slots[slot as usize]
+            .current
+            .as_ref()
+            .and_then(|p| p.fault())
+        {
             st.last_fault = Some(f.message.clone());
         }
     }
@@ -559,7 +575,11 @@ impl PluginChain {
             replay_one(p, r)?;
             n += 1;
         }
-        Ok(if n == 0 { Handover::Fresh } else { Handover::Warmup(n) })
+        Ok(if n == 0 {
+            Handover::Fresh
+        } else {
+            Handover::Warmup(n)
+        })
     }
 }
 

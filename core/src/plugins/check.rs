@@ -64,7 +64,11 @@ pub fn check(path: &Path, world: Option<Slot>, budgets: Budgets) -> Result<Check
                 let has = if worlds.is_empty() {
                     "none of the four worlds".to_string()
                 } else {
-                    worlds.iter().map(|s| s.world()).collect::<Vec<_>>().join(", ")
+                    worlds
+                        .iter()
+                        .map(|s| s.world())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 };
                 format!("{e} (it implements: {has})")
             })?;
@@ -188,7 +192,11 @@ impl CheckReport {
         );
         match &self.load_state_refused {
             None => {
-                let _ = writeln!(s, "  state: {} bytes, reloads into a fresh instance", self.state_bytes);
+                let _ = writeln!(
+                    s,
+                    "  state: {} bytes, reloads into a fresh instance",
+                    self.state_bytes
+                );
             }
             Some(m) => {
                 let _ = writeln!(

@@ -51,7 +51,9 @@ pub struct ControlServer {
 
 impl std::fmt::Debug for ControlServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ControlServer").field("path", &self.path).finish()
+        f.debug_struct("ControlServer")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -104,9 +106,7 @@ fn run(listener: UnixListener, mut side: SwapSide, stop: &AtomicBool) {
     while !stop.load(Ordering::Relaxed) {
         match listener.accept() {
             Ok((conn, _)) => serve_connection(conn, &mut side),
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                std::thread::sleep(ACCEPT_POLL)
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => std::thread::sleep(ACCEPT_POLL),
             Err(_) => std::thread::sleep(ACCEPT_POLL),
         }
     }
@@ -114,7 +114,9 @@ fn run(listener: UnixListener, mut side: SwapSide, stop: &AtomicBool) {
 
 fn serve_connection(conn: UnixStream, side: &mut SwapSide) {
     if conn.set_nonblocking(false).is_err()
-        || conn.set_read_timeout(Some(CONNECTION_READ_TIMEOUT)).is_err()
+        || conn
+            .set_read_timeout(Some(CONNECTION_READ_TIMEOUT))
+            .is_err()
     {
         return;
     }
@@ -194,7 +196,10 @@ fn swap(req: &Value, side: &mut SwapSide) -> Result<Value, String> {
     if let Some(p) = req.get("params") {
         let obj = p.as_object().ok_or("swap: `params` must be an object")?;
         for (k, v) in obj {
-            params.push((k.clone(), param_value(v).map_err(|e| format!("param {k}: {e}"))?));
+            params.push((
+                k.clone(),
+                param_value(v).map_err(|e| format!("param {k}: {e}"))?,
+            ));
         }
     }
     let info = side.prepare(
@@ -244,8 +249,12 @@ fn swap(req: &Value, side: &mut SwapSide) -> Result<Value, String> {
 
 /// Sends one request to the control socket at `path` and reads the answer.
 pub fn request(path: &Path, req: &Value) -> Result<Value, String> {
-    let mut conn = UnixStream::connect(path)
-        .map_err(|e| format!("cannot connect to the control socket {}: {e}", path.display()))?;
+    let mut conn = UnixStream::connect(path).map_err(|e| {
+        format!(
+            "cannot connect to the control socket {}: {e}",
+            path.display()
+        )
+    })?;
     conn.set_read_timeout(Some(CLIENT_TIMEOUT))
         .map_err(|e| e.to_string())?;
     let mut line = req.to_string();
@@ -257,6 +266,7 @@ pub fn request(path: &Path, req: &Value) -> Result<Value, String> {
         .take(MAX_LINE_BYTES as u64)
         .read_line(&mut answer)
         .map_err(|e| format!("reading from {}: {e}", path.display()))?;
-    serde_json::from_str(answer.trim_end())
-        .map_err(|e| format!("the control socket answered something that is not JSON ({e}): {answer}"))
+    serde_json::from_str(answer.trim_end()).map_err(|e| {
+        format!("the control socket answered something that is not JSON ({e}): {answer}")
+    })
 }

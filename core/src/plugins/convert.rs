@@ -10,7 +10,9 @@
 use super::bindings::types;
 use crate::binance::fast::Level;
 use crate::binance::types::Side;
-use crate::engine::{AccountView, Action, CandleView, FillView, MarketView, OrderIntent, OrderKind};
+use crate::engine::{
+    AccountView, Action, CandleView, FillView, MarketView, OrderIntent, OrderKind,
+};
 use crate::engine::{PredictionView, RegimeKind};
 use crate::indicators::candle::{Candle, Timeframe};
 use crate::indicators::features::{Feature, FeatureVector};
@@ -23,7 +25,9 @@ const FX_SCALE: Fx = Fx::const_from_int(SCALE as i128);
 /// An [`Fx`] as a decimal scaled 1e-8, truncated toward zero, saturating.
 #[inline]
 pub fn fx_e8(v: Fx) -> i64 {
-    v.saturating_mul(FX_SCALE).round_to_zero().saturating_to_num::<i64>()
+    v.saturating_mul(FX_SCALE)
+        .round_to_zero()
+        .saturating_to_num::<i64>()
 }
 
 /// A [`Wide`] as an `s64` decimal, saturating.
@@ -151,7 +155,8 @@ pub fn trade_stats(a: &AccountView) -> types::TradeStats {
 }
 
 fn level(l: Option<Level>) -> (i64, i64) {
-    l.map(|l| (l.price.units(), l.qty.units())).unwrap_or((0, 0))
+    l.map(|l| (l.price.units(), l.qty.units()))
+        .unwrap_or((0, 0))
 }
 
 /// The WIT top of book (a missing side is price and quantity 0).
@@ -209,7 +214,10 @@ pub enum BadIntent {
 
 /// Whether an intent opens or adds to a (spot, long) position.
 pub fn is_entry(k: types::IntentKind) -> bool {
-    matches!(k, types::IntentKind::BuyMarket | types::IntentKind::BuyLimit)
+    matches!(
+        k,
+        types::IntentKind::BuyMarket | types::IntentKind::BuyLimit
+    )
 }
 
 /// The action of a strategy intent. `reference` is the price a market
@@ -301,7 +309,10 @@ mod tests {
         i.qty = 0;
         assert_eq!(intent_action(s, &i, 60), Err(BadIntent::Qty));
         i.kind = types::IntentKind::CancelAll;
-        assert_eq!(intent_action(s, &i, 60), Ok(Action::CancelAll { symbol: s }));
+        assert_eq!(
+            intent_action(s, &i, 60),
+            Ok(Action::CancelAll { symbol: s })
+        );
         assert!(is_entry(types::IntentKind::BuyLimit));
         assert!(!is_entry(types::IntentKind::SellMarket));
     }

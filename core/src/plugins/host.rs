@@ -103,7 +103,9 @@ pub struct PluginHost {
 
 impl std::fmt::Debug for PluginHost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PluginHost").field("budgets", &self.budgets).finish()
+        f.debug_struct("PluginHost")
+            .field("budgets", &self.budgets)
+            .finish()
     }
 }
 
@@ -392,12 +394,13 @@ impl PluginHost {
                 source_name: compiled.source.clone(),
                 reason: err_text(&e),
             })?;
-        let ipre = linker
-            .instantiate_pre(&compiled.component)
-            .map_err(|e| PluginError::Instantiate {
-                source_name: compiled.source.clone(),
-                reason: err_text(&e),
-            })?;
+        let ipre =
+            linker
+                .instantiate_pre(&compiled.component)
+                .map_err(|e| PluginError::Instantiate {
+                    source_name: compiled.source.clone(),
+                    reason: err_text(&e),
+                })?;
         let pre = match slot {
             Slot::Regime => WorldPre::Regime(RegimePluginPre::new(ipre).map_err(wrong)?),
             Slot::Confidence => {
@@ -423,7 +426,11 @@ impl PluginHost {
 
     /// A fresh instance in its own store, `describe`d, with `params` set
     /// (name, value scaled 1e-8). About 10 µs plus the plugin's start-up.
-    pub fn instantiate(&self, ready: &Ready, params: &[(String, i64)]) -> Result<Plugin, PluginError> {
+    pub fn instantiate(
+        &self,
+        ready: &Ready,
+        params: &[(String, i64)],
+    ) -> Result<Plugin, PluginError> {
         let limit = usize::try_from(self.budgets.memory_limit_bytes).unwrap_or(usize::MAX);
         let data = HostState {
             limits: StoreLimitsBuilder::new()
@@ -482,7 +489,12 @@ impl PluginHost {
     }
 
     /// Compile, check the world, instantiate: the whole off-hot-path load.
-    pub fn load(&self, path: &Path, slot: Slot, params: &[(String, i64)]) -> Result<Plugin, PluginError> {
+    pub fn load(
+        &self,
+        path: &Path,
+        slot: Slot,
+        params: &[(String, i64)],
+    ) -> Result<Plugin, PluginError> {
         let c = self.compile_file(path)?;
         let r = self.ready(&c, slot)?;
         self.instantiate(&r, params)
@@ -534,7 +546,10 @@ impl Plugin {
     }
 
     fn fault_message(&self) -> &str {
-        self.fault.as_ref().map(|f| f.message.as_str()).unwrap_or("")
+        self.fault
+            .as_ref()
+            .map(|f| f.message.as_str())
+            .unwrap_or("")
     }
 
     /// Runs one guest call with a fresh fuel budget; times it; turns any
@@ -578,7 +593,9 @@ impl Plugin {
     fn set_fault(&mut self, call: &str, kind: FaultKind, detail: &str) {
         let mut message = format!(
             "{} plugin {} {}: {call}: {}: {detail}",
-            self.slot, self.info.name, self.info.version,
+            self.slot,
+            self.info.name,
+            self.info.version,
             kind.name()
         );
         truncate(&mut message, MAX_FAULT_MESSAGE);
@@ -608,7 +625,9 @@ impl Plugin {
 
     /// `save-state` (a state over [`MAX_STATE_BYTES`] is a protocol fault).
     pub fn save_state(&mut self) -> Result<Vec<u8>, FaultKind> {
-        let s = self.run("save-state", |g, st| lifecycle!(g, |lc| lc.call_save_state(st)))?;
+        let s = self.run("save-state", |g, st| {
+            lifecycle!(g, |lc| lc.call_save_state(st))
+        })?;
         if s.len() > MAX_STATE_BYTES {
             self.set_fault(
                 "save-state",
@@ -628,7 +647,11 @@ impl Plugin {
     }
 
     fn wrong_slot<R>(&mut self, call: &'static str) -> Result<R, FaultKind> {
-        self.set_fault(call, FaultKind::Protocol, "called on a plugin of another slot (host bug)");
+        self.set_fault(
+            call,
+            FaultKind::Protocol,
+            "called on a plugin of another slot (host bug)",
+        );
         Err(FaultKind::Protocol)
     }
 

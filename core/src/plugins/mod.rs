@@ -149,17 +149,69 @@ pub fn build_chain(
     cfg: &crate::config::PluginsConfig,
     symbol: Option<crate::binance::fast::Symbol>,
 ) -> Result<(host::PluginHost, chain::PluginChain), String> {
-    let host = host::PluginHost::new(cfg.budgets()).map_err(|e| e.to_string())?;
-    let mut chain = chain::PluginChain::new(symbol, cfg.safe_mode);
-    for slot in Slot::ALL {
-        let Some(sc) = cfg.slot(slot) else {
-            continue;
-        };
-        let params = cfg.params(slot)?;
-        let p = host
-            .load(&sc.path, slot, &params)
-            .map_err(|e| format!("plugins.{slot}: {e}"))?;
-        chain.set(p);
+    let f = ChainFactory::new(cfg)?;
+    let chain = f.make(symbol)?;
+    Ok((f.host, chain))
+}
+
+/// Compiles the configured plugins once and makes as many fresh chains as
+/// needed (one per symbol, or one per replay pass).
+pub struct ChainFactory {
+    host: host::PluginHost,
+    safe_mode: SafeMode,
+    slots: Vec<(host::Ready, Vec<(String, i64)>)>,
+}
+
+impl std::fmt::Debug for ChainFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChainFactory")
+            .field("slots", &self.slots.len())
+            .finish()
     }
-    Ok((host, chain))
+}
+
+impl ChainFactory {
+    /// Compiles and world-checks every configured slot, and instantiates
+    /// each once (parameters set) to prove it loads.
+    pub fn new(cfg: &crate::config::PluginsConfig) -> Result<ChainFactory, String> {
+        let host = host::PluginHost::new(cfg.budgets()).map_err(|e| e.to_string())?;
+        let mut slots = Vec::new();
+        for slot in Slot::ALL {
+            let Some(sc) = cfg.slot(slot) else {
+                continue;
+            };
+            let params = cfg.params(slot)?;
+            let at = |e: host::PluginError| format!("plugins.{slot}: {e}");
+            let compiled = host.compile_file(&sc.path).map_err(at)?;
+            let ready = host.ready(&compiled, slot).map_err(at)?;
+            host.instantiate(&ready, &params).map_err(at)?;
+            slots.push((ready, params));
+        }
+        Ok(ChainFactory {
+            host,
+            safe_mode: cfg.safe_mode,
+            slots,
+        })
+    }
+
+    /// The host (for swaps).
+    pub fn host(&self) -> &host::PluginHost {
+        &self.host
+    }
+
+    /// A fresh chain with a fresh instance of every configured plugin.
+    pub fn make(
+        &self,
+        symbol: Option<crate::binance::fast::Symbol>,
+    ) -> Result<chain::PluginChain, String> {
+        let mut chain = chain::PluginChain::new(symbol, self.safe_mode);
+        for (ready, params) in &self.slots {
+            let p = self
+                .host
+                .instantiate(ready, params)
+                .map_err(|e| e.to_string())?;
+            chain.set(p);
+        }
+        Ok(chain)
+    }
 }

@@ -18,8 +18,10 @@
 //! ever does `try_push` / `try_pop` on these rings: no lock, no wait. It
 //! hands retired plugins back so their stores are freed here.
 
-use super::chain::{replay_one, Handover, Recorded, NEUTRAL_CONFIDENCE, NEUTRAL_REGIME, NEUTRAL_RISK};
 use super::chain::WARMUP_CANDLES;
+use super::chain::{
+    replay_one, Handover, Recorded, NEUTRAL_CONFIDENCE, NEUTRAL_REGIME, NEUTRAL_RISK,
+};
 use super::convert;
 use super::host::{Plugin, PluginHost};
 use super::Slot;
@@ -279,8 +281,14 @@ impl Compiler {
     }
 
     fn prepare(&mut self, id: u64, req: &SwapRequest) -> Result<PreparedInfo, String> {
-        let compiled = self.host.compile_file(&req.path).map_err(|e| e.to_string())?;
-        let ready = self.host.ready(&compiled, req.slot).map_err(|e| e.to_string())?;
+        let compiled = self
+            .host
+            .compile_file(&req.path)
+            .map_err(|e| e.to_string())?;
+        let ready = self
+            .host
+            .ready(&compiled, req.slot)
+            .map_err(|e| e.to_string())?;
         let inputs: Vec<Recorded> = if self.history.is_empty() {
             sample_records(SAMPLE_CANDLES)
         } else {

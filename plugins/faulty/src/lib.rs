@@ -267,8 +267,20 @@ mod tests {
     fn faulty_mode_zero_buys_and_tags_with_the_candle_count() {
         let mut f = Faulty::default();
         f.set_param("qty", 5 * ONE).unwrap();
-        assert_eq!(f.on_candle(), Decision::Buy { qty: 5 * ONE, tag: 1 });
-        assert_eq!(f.on_candle(), Decision::Buy { qty: 5 * ONE, tag: 2 });
+        assert_eq!(
+            f.on_candle(),
+            Decision::Buy {
+                qty: 5 * ONE,
+                tag: 1
+            }
+        );
+        assert_eq!(
+            f.on_candle(),
+            Decision::Buy {
+                qty: 5 * ONE,
+                tag: 2
+            }
+        );
     }
 
     #[test]
