@@ -17,7 +17,9 @@
 //! p50 / p99 / p99.9 / max, since criterion reports means and medians only.
 //!
 //! Then the hot-path pause of [`SWAPS`] swaps as the chain keeps it in its
-//! stats, with state handover and with warm-up.
+//! stats: with state handover, with warm-up on the hot thread (replaying
+//! the recorded candles), and with an instance warmed off the hot path (as
+//! the compile thread prepares it).
 //!
 //! Run: `cargo bench -p kairos-benches --bench plugins`
 
@@ -29,8 +31,9 @@ use kairos_core::engine::{AccountView, Actions, CandleState, CandleView, Decide,
 use kairos_core::indicators::{Candle, Timeframe};
 use kairos_core::num::{Price, Qty, Wide};
 use kairos_core::plugins::bindings::types;
-use kairos_core::plugins::chain::PluginChain;
+use kairos_core::plugins::chain::{replay_one, PluginChain};
 use kairos_core::plugins::host::{Plugin, PluginHost};
+use kairos_core::plugins::swap::Warmed;
 use kairos_core::plugins::{plugins_dir, Budgets, SafeMode, Slot};
 use std::hint::black_box;
 
@@ -208,14 +211,33 @@ fn main() {
     let ready = host
         .ready(&compiled, Slot::Strategy)
         .expect("strategy world");
-    for (label, params) in [
-        ("state handover", vec![]),
-        ("warm-up", vec![("mode".to_string(), 4 * 100_000_000)]),
+    let refuse = vec![("mode".to_string(), 4 * 100_000_000)];
+    for (label, params, prewarm) in [
+        ("state handover", vec![], false),
+        ("warm-up on the hot thread", refuse.clone(), false),
+        ("warm-up off the hot path", refuse, true),
     ] {
         let mut pauses = Vec::with_capacity(SWAPS);
         for i in 0..SWAPS {
             let p = host.instantiate(&ready, &params).expect("instantiates");
-            chain.install(p).expect("swaps");
+            // As the compile thread does it: a second instance fed the
+            // recorded candles before the swap.
+            let warmed = prewarm.then(|| {
+                let mut w = host.instantiate(&ready, &params).expect("instantiates");
+                let mut last = 0;
+                let mut n = 0;
+                for r in chain.history() {
+                    replay_one(&mut w, r).expect("replays");
+                    last = r.bar.candle.open_time_ms;
+                    n += 1;
+                }
+                Warmed {
+                    plugin: w,
+                    last_open_ms: last,
+                    candles: n,
+                }
+            });
+            chain.install_with(p, warmed).expect("swaps");
             pauses.push(chain.stats().slots[Slot::Strategy as usize].last_swap_pause_ns);
             out.clear();
             chain.on_candle(&vs[i % vs.len()], &mut out);

@@ -648,3 +648,65 @@ fn plugins_replay_with_a_plugin_config_reports_the_plugin_stage() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn plugins_state_refusal_uses_the_instance_warmed_off_the_hot_path_after_catching_up() {
+    let h = host(64 << 20);
+    // Through the swap thread: it warms a second instance over the 64
+    // candles it was sent; the hot thread only hands it the ones since.
+    let (port, mut side) = swap::start(h.clone()).unwrap();
+    let mut chain = PluginChain::new(Some(sym()), SafeMode::Previous);
+    chain.set(faulty(&h, 0, 1));
+    chain.attach(port);
+    let mut e = engine(chain);
+    for i in 0..100 {
+        feed(&mut e, i);
+    }
+    let info = side
+        .prepare(
+            SwapRequest {
+                slot: Slot::Strategy,
+                path: wasm("faulty"),
+                params: vec![("mode".into(), 4 * ONE), ("qty".into(), 3 * ONE)],
+            },
+            Duration::from_secs(60),
+        )
+        .unwrap();
+    assert_eq!(info.dry_run_candles, WARMUP_CANDLES);
+    assert_eq!(feed(&mut e, 100), vec![(3, WARMUP_CANDLES as u32 + 1)]);
+    let o = side.wait_outcome(info.id, Duration::from_secs(5)).unwrap();
+    assert!(o.ok, "{o:?}");
+    assert_eq!(o.handover, Handover::Warmup(WARMUP_CANDLES as u32));
+    assert!(o.detail.unwrap().contains("refuses"));
+
+    // Directly: an instance warmed up to candle 190 of 200 catches up on
+    // the 9 recorded after it.
+    let mut chain = PluginChain::new(Some(sym()), SafeMode::Previous);
+    chain.set(faulty(&h, 0, 1));
+    let mut e = engine(chain);
+    for i in 0..200 {
+        feed(&mut e, i);
+    }
+    let mut w = faulty(&h, 4, 5);
+    let mut fed = 0u32;
+    for r in e.decide().history() {
+        if r.bar.candle.open_time_ms <= 190 * 60_000 {
+            kairos_core::plugins::chain::replay_one(&mut w, r).unwrap();
+            fed += 1;
+        }
+    }
+    assert_eq!(fed, WARMUP_CANDLES as u32 - 9);
+    let r = e
+        .decide_mut()
+        .install_with(
+            faulty(&h, 4, 5),
+            Some(swap::Warmed {
+                plugin: w,
+                last_open_ms: 190 * 60_000,
+                candles: fed,
+            }),
+        )
+        .unwrap();
+    assert_eq!(r.handover, Handover::Warmup(WARMUP_CANDLES as u32));
+    assert_eq!(feed(&mut e, 200), vec![(5, WARMUP_CANDLES as u32 + 1)]);
+}

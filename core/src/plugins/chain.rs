@@ -42,7 +42,7 @@
 use super::bindings::types;
 use super::convert;
 use super::host::{FaultKind, Plugin};
-use super::swap::{Prepared, SwapOutcome, SwapPort};
+use super::swap::{Prepared, SwapOutcome, SwapPort, Warmed};
 use super::{SafeMode, Slot, SLOTS};
 use crate::binance::fast::Symbol;
 use crate::engine::clock::{ticks, TickScale};
@@ -458,10 +458,11 @@ impl PluginChain {
 
     #[cold]
     fn apply_swaps_cold(&mut self) {
-        while let Some(Prepared { id, plugin }) = self.port.as_mut().and_then(|p| p.pop_prepared())
+        while let Some(Prepared { id, plugin, warmed }) =
+            self.port.as_mut().and_then(|p| p.pop_prepared())
         {
             let slot = plugin.slot();
-            let outcome = match self.install(plugin) {
+            let outcome = match self.install_with(plugin, warmed) {
                 Ok(r) => SwapOutcome {
                     id,
                     slot,
@@ -487,10 +488,23 @@ impl PluginChain {
 
     /// Swaps `new` into its slot now (call it between two events). The old
     /// plugin's state is handed over through save/load; when that fails the
-    /// new plugin replays the recorded candles. A new plugin that faults
-    /// during the handover is refused and the old one stays (`Err` names
-    /// the fault). The old plugin is kept as the slot's previous version.
-    pub fn install(&mut self, mut new: Plugin) -> Result<SwapReport, String> {
+    /// new plugin replays the recorded candles (here, on the hot thread:
+    /// [`WARMUP_CANDLES`] calls). A new plugin that faults during the
+    /// handover is refused and the old one stays (`Err` names the fault).
+    /// The old plugin is kept as the slot's previous version.
+    pub fn install(&mut self, new: Plugin) -> Result<SwapReport, String> {
+        self.install_with(new, None)
+    }
+
+    /// [`Self::install`] with an instance `warmed` up off the hot path (by
+    /// the compile thread, over the candles it had seen): when the state
+    /// cannot be handed over, that one is used after catching up on the
+    /// candles recorded since, and `new` is retired.
+    pub fn install_with(
+        &mut self,
+        mut new: Plugin,
+        warmed: Option<Warmed>,
+    ) -> Result<SwapReport, String> {
         let t0 = ticks();
         let slot = new.slot();
         let i = slot as usize;
@@ -507,17 +521,27 @@ impl PluginChain {
             _ => None,
         };
         let mut load_error = None;
-        let handover = match state.as_deref().map(|s| new.load_state(s)) {
-            Some(Ok(Ok(()))) => Handover::State,
+        let loaded = match state.as_deref().map(|s| new.load_state(s)) {
+            Some(Ok(Ok(()))) => true,
             Some(Err(_)) => return Err(self.refuse(slot, &new)),
             Some(Ok(Err(msg))) => {
                 load_error = Some(msg);
-                self.warm_up(&mut new)
-                    .map_err(|_| self.refuse(slot, &new))?
+                false
             }
-            None => self
-                .warm_up(&mut new)
-                .map_err(|_| self.refuse(slot, &new))?,
+            None => false,
+        };
+        let handover = if loaded {
+            Handover::State
+        } else if let Some(mut w) = warmed {
+            let n = self
+                .catch_up(&mut w.plugin, w.last_open_ms)
+                .map_err(|_| self.refuse(slot, &w.plugin))?;
+            let fresh = std::mem::replace(&mut new, w.plugin);
+            self.retire(Some(fresh));
+            Handover::Warmup(w.candles.saturating_add(n))
+        } else {
+            self.warm_up(&mut new)
+                .map_err(|_| self.refuse(slot, &new))?
         };
         let s = &mut self.slots[i];
         let old = s.current.replace(new);
@@ -566,6 +590,18 @@ impl PluginChain {
             .map(|f| f.message.clone())
             .unwrap_or_else(|| format!("{slot}: the new plugin failed its handover"));
         msg
+    }
+
+    /// Replays the recorded candles newer than `after_open_ms` into `p`.
+    fn catch_up(&self, p: &mut Plugin, after_open_ms: i64) -> Result<u32, FaultKind> {
+        let mut n = 0u32;
+        for r in self.history() {
+            if r.bar.candle.open_time_ms > after_open_ms {
+                replay_one(p, r)?;
+                n += 1;
+            }
+        }
+        Ok(n)
     }
 
     /// Replays the recorded candles into `p` (its outputs are discarded).

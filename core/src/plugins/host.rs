@@ -9,8 +9,9 @@
 //! deterministic.
 //!
 //! Budgets. Each instance has its own `Store` with a memory cap
-//! ([`Budgets::memory_limit_bytes`], over all its linear memories; growing
-//! past it traps) and fuel ([`Budgets::fuel_per_call`], reset before every
+//! ([`Budgets::memory_limit_bytes`]; a plugin may have at most
+//! [`MAX_MEMORIES`] linear memory, so the cap is its total; growing past it
+//! traps) and fuel ([`Budgets::fuel_per_call`], reset before every
 //! call). A trap, exhausted fuel or a refused allocation disables the
 //! instance for good ([`Plugin::fault`]); the chain then applies its safe
 //! mode. Nothing a plugin does panics the host.
@@ -26,6 +27,9 @@ use std::path::Path;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap};
 
+/// Linear memories a plugin instance may create (a Rust guest has one):
+/// with one, the per-memory cap of `StoreLimits` is the instance's total.
+pub const MAX_MEMORIES: usize = 1;
 /// Longest fault message kept, bytes.
 pub const MAX_FAULT_MESSAGE: usize = 512;
 /// Largest plugin file read, bytes (64 MiB).
@@ -435,6 +439,7 @@ impl PluginHost {
         let data = HostState {
             limits: StoreLimitsBuilder::new()
                 .memory_size(limit)
+                .memories(MAX_MEMORIES)
                 .trap_on_grow_failure(true)
                 .build(),
             memory_limit_bytes: limit,

@@ -13,8 +13,11 @@
 //! sets the requested parameters, and dry-runs a throwaway instance over the
 //! recent candles the hot thread recorded (or [`sample_records`] when there
 //! are none yet) within the plugin budgets; only then does it instantiate
-//! the real one and hand it to the hot thread, which swaps it in between two
-//! events ([`super::chain::PluginChain::install`]). The hot thread only
+//! the real one (and a second one warmed up over those recent candles, in
+//! case the new version cannot read the old one's state) and hand them to
+//! the hot thread, which swaps between two events
+//! ([`super::chain::PluginChain::install_with`]): state handover, or the
+//! warmed instance after catching up on the candles recorded since. The hot thread only
 //! ever does `try_push` / `try_pop` on these rings: no lock, no wait. It
 //! hands retired plugins back so their stores are freed here.
 
@@ -60,6 +63,20 @@ pub struct Prepared {
     pub id: u64,
     /// The instance.
     pub plugin: Plugin,
+    /// A second instance warmed up over the recent candles, used when the
+    /// old version's state cannot be handed over (none when no candle had
+    /// been recorded yet).
+    pub warmed: Option<Warmed>,
+}
+
+/// An instance warmed up off the hot path.
+pub struct Warmed {
+    /// The instance.
+    pub plugin: Plugin,
+    /// Open time of the last candle it was fed, ms.
+    pub last_open_ms: i64,
+    /// Candles it was fed.
+    pub candles: u32,
 }
 
 /// What the hot thread did with a [`Prepared`] plugin.
@@ -299,6 +316,28 @@ impl Compiler {
             .host
             .instantiate(&ready, &req.params)
             .map_err(|e| e.to_string())?;
+        let warmed = match self.history.back() {
+            Some(last) => {
+                let mut w = self
+                    .host
+                    .instantiate(&ready, &req.params)
+                    .map_err(|e| e.to_string())?;
+                for r in &self.history {
+                    replay_one(&mut w, r).map_err(|_| {
+                        format!(
+                            "warm-up: {}",
+                            w.fault().map(|f| f.message.as_str()).unwrap_or("fault")
+                        )
+                    })?;
+                }
+                Some(Warmed {
+                    plugin: w,
+                    last_open_ms: last.bar.candle.open_time_ms,
+                    candles: u32::try_from(self.history.len()).unwrap_or(u32::MAX),
+                })
+            }
+            None => None,
+        };
         let info = PreparedInfo {
             id,
             name: plugin.info().name.clone(),
@@ -307,7 +346,7 @@ impl Compiler {
             dry_run_candles: inputs.len(),
         };
         self.prepared
-            .try_push(Prepared { id, plugin })
+            .try_push(Prepared { id, plugin, warmed })
             .map_err(|_| "too many swaps waiting for the hot thread".to_string())?;
         Ok(info)
     }
