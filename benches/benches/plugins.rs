@@ -3,6 +3,8 @@
 //! - `host_call_on_book`: one host→guest call with a small record (strategy
 //!   `on-book`: top of book + account in, `option<intent>` out) on the
 //!   `faulty` test plugin in mode 0 (it answers `none`);
+//! - `host_call_on_candle`: one strategy `on-candle` call (a large record
+//!   in, a list of one intent out) on the same plugin;
 //! - `chain_on_market`: the same through [`PluginChain::on_market`]
 //!   (conversion, swap-queue check, fault handling);
 //! - `chain_on_candle`: one full [`PluginChain::on_candle`]: regime →
@@ -41,6 +43,8 @@ use std::hint::black_box;
 const TAIL_SAMPLES: usize = 100_000;
 /// Swaps measured per handover kind.
 const SWAPS: usize = 200;
+/// Sleep between two measured swaps (the compile thread polls every 5 ms).
+const RETIRE_WAIT: std::time::Duration = std::time::Duration::from_millis(6);
 /// Candles of the synthetic series the chain is fed (cycled).
 const SERIES: usize = 2_000;
 
@@ -128,6 +132,20 @@ fn main() {
         b.iter(|| black_box(p.on_book(black_box(book), acct)))
     });
 
+    // One host→guest call with a large record: strategy on-candle (a bar of
+    // 25 flat values, more than the canonical ABI's 16 flat parameters, so
+    // the host writes the arguments into guest memory through the guest's
+    // realloc; a list of one intent back, then the guest's post-return).
+    let recs = kairos_core::plugins::swap::sample_records(300);
+    let mut k = 0usize;
+    c.bench_function("host_call_on_candle", |b| {
+        b.iter(|| {
+            let r = &recs[k % recs.len()];
+            k += 1;
+            black_box(p.on_candle(r.bar, r.regime, r.confidence, r.risk, r.account))
+        })
+    });
+
     // The chain on a book event.
     let mut chain = PluginChain::new(Some(sym()), SafeMode::Previous);
     chain.set(faulty(&host));
@@ -202,9 +220,12 @@ fn main() {
 
     // Swap pauses as the chain measures and keeps them (stats), between two
     // candles: state handover (save → load), then warm-up (faulty mode 4
-    // refuses the state: WARMUP_CANDLES recorded candles replayed). No swap
-    // port is attached, so the retired version is dropped inside the pause
-    // (with a port it is handed to plugin-compile): an upper bound.
+    // refuses the state: WARMUP_CANDLES recorded candles replayed). A swap
+    // port is attached, so retired versions are handed to plugin-compile to
+    // drop, as in the bot; the loop sleeps RETIRE_WAIT between swaps (not
+    // measured) so that thread empties the ring as it would between swaps.
+    let (port, _side) = kairos_core::plugins::swap::start(host.clone()).expect("swap thread");
+    chain.attach(port);
     let compiled = host
         .compile_file(&plugins_dir().join("faulty.wasm"))
         .expect("faulty compiles");
@@ -241,6 +262,7 @@ fn main() {
             pauses.push(chain.stats().slots[Slot::Strategy as usize].last_swap_pause_ns);
             out.clear();
             chain.on_candle(&vs[i % vs.len()], &mut out);
+            std::thread::sleep(RETIRE_WAIT);
         }
         pauses.sort_unstable();
         eprintln!(
