@@ -724,3 +724,71 @@ impl Decide for PluginChain {
         self.last_regime.map(|r| convert::regime_kind(r.kind))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn intent(kind: types::IntentKind) -> types::Intent {
+        types::Intent {
+            kind,
+            qty: 100_000,
+            price: 0,
+            stop_price: 0,
+            take_profit: 0,
+            tag: 1,
+        }
+    }
+
+    #[test]
+    fn a_disabled_slot_blocks_entries_but_lets_exits_and_cancels_through() {
+        let sym = Symbol::new(b"BTCUSDT").unwrap();
+        let mut c = PluginChain::new(Some(sym), SafeMode::NoNewOrders);
+        let mut out = Actions::new();
+        c.push_intent(sym, &intent(types::IntentKind::BuyMarket), 100, &mut out);
+        assert_eq!((c.stats().intents, out.as_slice().len()), (1, 1));
+        // The regime slot's plugin faulted with nothing to fall back to.
+        c.slots[Slot::Regime as usize].disabled = true;
+        assert!(c.entries_blocked());
+        out.clear();
+        for k in [
+            types::IntentKind::BuyMarket,
+            types::IntentKind::BuyLimit,
+            types::IntentKind::SellMarket,
+            types::IntentKind::CancelAll,
+        ] {
+            let mut i = intent(k);
+            i.price = 90;
+            c.push_intent(sym, &i, 100, &mut out);
+        }
+        assert_eq!(c.stats().entries_refused, 2);
+        assert_eq!(c.stats().cancel_all, 1);
+        assert_eq!(out.as_slice().len(), 2);
+        assert!(
+            matches!(out.as_slice()[0], Action::Intent(o) if o.side == crate::binance::types::Side::Sell)
+        );
+        assert_eq!(out.as_slice()[1], Action::CancelAll { symbol: sym });
+    }
+
+    #[test]
+    fn malformed_intents_and_foreign_symbols_are_counted_not_acted_on() {
+        let sym = Symbol::new(b"BTCUSDT").unwrap();
+        let other = Symbol::new(b"ETHUSDT").unwrap();
+        let mut c = PluginChain::new(Some(sym), SafeMode::Previous);
+        let mut out = Actions::new();
+        let mut i = intent(types::IntentKind::SellLimit);
+        i.price = -5;
+        c.push_intent(sym, &i, 100, &mut out);
+        assert_eq!(c.stats().invalid_intents, 1);
+        let view = MarketView {
+            symbol: other,
+            now_ns: 1,
+            best_bid: None,
+            best_ask: None,
+        };
+        c.on_market(&view, &mut out);
+        assert_eq!((c.stats().foreign_symbol, c.stats().books), (1, 0));
+        assert!(out.as_slice().is_empty());
+        assert_eq!(c.regime(&sym), None, "no regime plugin: no regime");
+    }
+}
