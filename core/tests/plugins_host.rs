@@ -396,31 +396,40 @@ fn plugins_book_events_call_the_strategy_without_allocating() {
     let h = host(64 << 20);
     let mut chain = PluginChain::new(Some(sym()), SafeMode::Previous);
     chain.set(faulty(&h, 0, 1));
-    let lvl = |p: i64| Level {
+    let lvl = |p: i64, q: i64| Level {
         price: Price::from_int(p).unwrap(),
-        qty: Qty::from_int(1).unwrap(),
+        qty: Qty::from_int(q).unwrap(),
     };
-    let view = MarketView {
+    // Two tops alternating (a change every event), then one repeated.
+    let view = |k: i64| MarketView {
         symbol: sym(),
-        now_ns: 1,
-        best_bid: Some(lvl(99)),
-        best_ask: Some(lvl(101)),
+        now_ns: k as u64,
+        best_bid: Some(lvl(99, 1 + k % 2)),
+        best_ask: Some(lvl(101, 1)),
     };
+    let (a, b) = (view(0), view(1));
     let mut out = Actions::new();
     // Warm-up.
-    for _ in 0..100 {
-        chain.on_market(&view, &mut out);
+    for k in 0..100 {
+        chain.on_market(if k % 2 == 0 { &a } else { &b }, &mut out);
     }
     let before = kairos_core::alloc_count::thread_allocations();
-    for _ in 0..10_000 {
-        chain.on_market(&view, &mut out);
+    for k in 0..10_000 {
+        chain.on_market(if k % 2 == 0 { &a } else { &b }, &mut out);
     }
     let allocs = kairos_core::alloc_count::thread_allocations() - before;
     assert!(kairos_core::alloc_count::installed());
     assert_eq!(allocs, 0, "allocations over 10 000 book events");
     assert_eq!(chain.stats().books, 10_100);
+    assert_eq!(chain.stats().book_changes, 10_100);
     // + set-param ×2 and describe at load.
     assert_eq!(chain.timing(Slot::Strategy).calls, 10_100 + 3);
+    // An unchanged top is not passed on again.
+    for _ in 0..10 {
+        chain.on_market(&b, &mut out);
+    }
+    assert_eq!(chain.stats().books, 10_110);
+    assert_eq!(chain.stats().book_changes, 10_100);
 }
 
 #[test]
@@ -613,13 +622,21 @@ fn plugins_replay_with_a_plugin_config_reports_the_plugin_stage() {
     assert!(books > 100, "{p}");
     assert_eq!(p["symbol"], "BTCUSDT");
     assert_eq!(p["faults"], 0);
-    // Every decision of the latency pass went through the strategy's
-    // on-book (plus one describe at load).
+    // Every decision of the latency pass reached the chain; the strategy
+    // heard each top-of-book change and each trade (plus one describe at
+    // load).
     assert_eq!(
         j["latency_ns"]["decision"]["count"].as_u64().unwrap(),
         books
     );
-    assert_eq!(p["slots"]["strategy"]["calls"].as_u64().unwrap(), books + 1);
+    let changes = p["book_changes"].as_u64().unwrap();
+    let trades = p["trades"].as_u64().unwrap();
+    assert!(changes > 0 && changes < books, "{p}");
+    assert!(trades > 0, "{p}");
+    assert_eq!(
+        p["slots"]["strategy"]["calls"].as_u64().unwrap(),
+        changes + trades + 1
+    );
     assert_eq!(p["slots"]["strategy"]["name"], "faulty");
     assert!(p["slots"]["strategy"]["max_ns"].as_u64().unwrap() > 0);
     assert_eq!(j["allocations_per_event"].as_f64(), Some(0.0));

@@ -140,6 +140,8 @@ pub fn plugins_json(c: &PluginChain) -> Value {
         "slots": slots,
         "symbol": c.symbol().map(|s| s.as_str().to_string()),
         "books": s.books,
+        "book_changes": s.book_changes,
+        "trades": s.trades,
         "candles": s.candles,
         "fills": s.fills,
         "intents": s.intents,

@@ -190,11 +190,33 @@ pub struct MarketView {
     pub best_ask: Option<Level>,
 }
 
+/// One public trade (`trade` or `aggTrade`) as the decision stage sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TradeView {
+    /// The symbol.
+    pub symbol: Symbol,
+    /// The event's time (the driver's), ns.
+    pub now_ns: u64,
+    /// Trade price.
+    pub price: crate::num::Price,
+    /// Trade quantity.
+    pub qty: crate::num::Qty,
+    /// Whether the buyer was the maker (the seller took liquidity).
+    pub buyer_is_maker: bool,
+}
+
 /// The decision stage. Called only when the symbol's book is live (synced),
-/// never on a stale book. Later issues put the plugin chain here.
+/// never on a stale book ([`crate::plugins::chain::PluginChain`] is the
+/// plugin one).
 pub trait Decide {
     /// A market event for `view.symbol` was processed.
     fn on_market(&mut self, view: &MarketView, out: &mut Actions);
+
+    /// The market event was a public trade (called after
+    /// [`Decide::on_market`], on a live book only). The default ignores it.
+    fn on_trade(&mut self, trade: &TradeView, out: &mut Actions) {
+        let _ = (trade, out);
+    }
 
     /// A candle of `view.symbol`'s primary timeframe closed. The default
     /// decides nothing.
@@ -642,13 +664,27 @@ impl<D: Decide> Engine<D> {
         let Some(i) = self.slot(symbol) else {
             return;
         };
+        let trade = |price, qty, buyer_is_maker| TradeView {
+            symbol,
+            now_ns,
+            price,
+            qty,
+            buyer_is_maker,
+        };
+        let mut traded = None;
         match ev {
             HotEvent::BookTicker(t) => {
                 self.count(Kind::BookTicker);
                 self.slots[i].check.on_ticker(&t);
             }
-            HotEvent::Trade(_) => self.count(Kind::Trade),
-            HotEvent::AggTrade(_) => self.count(Kind::AggTrade),
+            HotEvent::Trade(t) => {
+                self.count(Kind::Trade);
+                traded = Some(trade(t.price, t.qty, t.buyer_is_maker));
+            }
+            HotEvent::AggTrade(t) => {
+                self.count(Kind::AggTrade);
+                traded = Some(trade(t.price, t.qty, t.buyer_is_maker));
+            }
             HotEvent::Depth(d) => {
                 self.count(Kind::DepthUpdate);
                 let slot = &mut self.slots[i];
@@ -668,10 +704,17 @@ impl<D: Decide> Engine<D> {
             }
         }
         probe.end(Stage::Book);
-        self.decision(i, now_ns, out, probe);
+        self.decision(i, now_ns, traded.as_ref(), out, probe);
     }
 
-    fn decision<P: Probe>(&mut self, i: usize, now_ns: u64, out: &mut Actions, probe: &mut P) {
+    fn decision<P: Probe>(
+        &mut self,
+        i: usize,
+        now_ns: u64,
+        trade: Option<&TradeView>,
+        out: &mut Actions,
+        probe: &mut P,
+    ) {
         let slot = &self.slots[i];
         if !slot.is_live() {
             self.stats.skipped_not_live += 1;
@@ -689,6 +732,9 @@ impl<D: Decide> Engine<D> {
             best_ask: slot.book.best_ask(),
         };
         self.decide.on_market(&view, out);
+        if let Some(t) = trade {
+            self.decide.on_trade(t, out);
+        }
         self.stats.decisions += 1;
         probe.end(Stage::Decision);
     }

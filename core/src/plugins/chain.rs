@@ -4,9 +4,10 @@
 //! `assess` → strategy `on-candle`, whose intents become
 //! [`Action::Intent`] (buy/sell, market/limit; a market order carries the
 //! candle's close as its reference price) or [`Action::CancelAll`]. On each
-//! top-of-book change: strategy `on-book` only (market intents reference the
-//! touch: the ask for a buy, the bid for a sell). On each fill: strategy
-//! `on-fill`.
+//! market event that changed the top of book (prices or quantities):
+//! strategy `on-book` only; on each public trade: strategy `on-trade` (market
+//! intents of both reference the touch: the ask for a buy, the bid for a
+//! sell). On each fill: strategy `on-fill`.
 //!
 //! One chain serves one symbol (plugin state is per symbol): it binds to the
 //! symbol it is built for, or to the first it sees; events of other symbols
@@ -46,7 +47,9 @@ use super::swap::{Prepared, SwapOutcome, SwapPort, Warmed};
 use super::{SafeMode, Slot, SLOTS};
 use crate::binance::fast::Symbol;
 use crate::engine::clock::{ticks, TickScale};
-use crate::engine::{Action, Actions, CandleView, Decide, FillView, MarketView, RegimeKind};
+use crate::engine::{
+    Action, Actions, CandleView, Decide, FillView, MarketView, RegimeKind, TradeView,
+};
 
 /// Candles of recorded chain inputs kept for warm-up and dry runs.
 pub const WARMUP_CANDLES: usize = 64;
@@ -174,8 +177,12 @@ pub struct Timing {
 pub struct ChainStats {
     /// Candles decided.
     pub candles: u64,
-    /// Book events decided.
+    /// Market events seen (book or trade, on a live book).
     pub books: u64,
+    /// Of which changed the top of book (strategy `on-book` called).
+    pub book_changes: u64,
+    /// Public trades passed on (strategy `on-trade` called).
+    pub trades: u64,
     /// Fills passed on.
     pub fills: u64,
     /// Intents pushed as actions.
@@ -212,6 +219,24 @@ struct SlotState {
     disabled: bool,
 }
 
+/// Whether two tops of book have the same prices and quantities.
+#[inline]
+fn same_top(a: &types::TopOfBook, b: &types::TopOfBook) -> bool {
+    a.bid_price == b.bid_price
+        && a.bid_qty == b.bid_qty
+        && a.ask_price == b.ask_price
+        && a.ask_qty == b.ask_qty
+}
+
+/// No top of book yet (never equal to a real one: prices are positive).
+const NO_TOP: types::TopOfBook = types::TopOfBook {
+    time_ns: 0,
+    bid_price: -1,
+    bid_qty: -1,
+    ask_price: -1,
+    ask_qty: -1,
+};
+
 /// The plugin decision stage for one symbol.
 #[derive(Debug)]
 pub struct PluginChain {
@@ -219,6 +244,7 @@ pub struct PluginChain {
     slots: [SlotState; SLOTS],
     safe_mode: SafeMode,
     last_regime: Option<types::Regime>,
+    last_top: types::TopOfBook,
     account: types::Account,
     history: Vec<Recorded>,
     history_next: usize,
@@ -245,6 +271,7 @@ impl PluginChain {
             slots: Default::default(),
             safe_mode,
             last_regime: None,
+            last_top: NO_TOP,
             account: convert::account(&Default::default()),
             history: Vec::with_capacity(WARMUP_CANDLES),
             history_next: 0,
@@ -415,6 +442,17 @@ impl PluginChain {
         }
     }
 
+    /// A book or trade intent: a market order references the touch (the ask
+    /// for a buy, the bid for a sell) of the last top of book.
+    fn push_touch_intent(&mut self, symbol: Symbol, i: &types::Intent, out: &mut Actions) {
+        let reference = if convert::is_entry(i.kind) {
+            self.last_top.ask_price
+        } else {
+            self.last_top.bid_price
+        };
+        self.push_intent(symbol, i, reference, out);
+    }
+
     fn push_intent(
         &mut self,
         symbol: Symbol,
@@ -543,6 +581,10 @@ impl PluginChain {
             self.warm_up(&mut new)
                 .map_err(|_| self.refuse(slot, &new))?
         };
+        if slot == Slot::Strategy {
+            // The new strategy hears the top of book at the next event.
+            self.last_top = NO_TOP;
+        }
         let s = &mut self.slots[i];
         let old = s.current.replace(new);
         s.disabled = false;
@@ -648,16 +690,30 @@ impl Decide for PluginChain {
         }
         self.stats.books += 1;
         let book = convert::top_of_book(view);
+        if same_top(&book, &self.last_top) {
+            return;
+        }
+        self.last_top = book;
+        self.stats.book_changes += 1;
         let account = self.account;
         let Some(Some(intent)) = self.call(Slot::Strategy, |p| p.on_book(book, account)) else {
             return;
         };
-        let reference = if convert::is_entry(intent.kind) {
-            book.ask_price
-        } else {
-            book.bid_price
+        self.push_touch_intent(view.symbol, &intent, out);
+    }
+
+    #[inline]
+    fn on_trade(&mut self, trade: &TradeView, out: &mut Actions) {
+        if !self.bound(trade.symbol) {
+            return;
+        }
+        self.stats.trades += 1;
+        let t = convert::trade(trade);
+        let account = self.account;
+        let Some(Some(intent)) = self.call(Slot::Strategy, |p| p.on_trade(t, account)) else {
+            return;
         };
-        self.push_intent(view.symbol, &intent, reference, out);
+        self.push_touch_intent(trade.symbol, &intent, out);
     }
 
     fn on_candle(&mut self, view: &CandleView, out: &mut Actions) {

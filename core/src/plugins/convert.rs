@@ -13,7 +13,7 @@ use crate::binance::types::Side;
 use crate::engine::{
     AccountView, Action, CandleView, FillView, MarketView, OrderIntent, OrderKind,
 };
-use crate::engine::{PredictionView, RegimeKind};
+use crate::engine::{PredictionView, RegimeKind, TradeView};
 use crate::indicators::candle::{Candle, Timeframe};
 use crate::indicators::features::{Feature, FeatureVector};
 use crate::indicators::Fx;
@@ -170,6 +170,17 @@ pub fn top_of_book(v: &MarketView) -> types::TopOfBook {
         bid_qty,
         ask_price,
         ask_qty,
+    }
+}
+
+/// The WIT trade.
+#[inline]
+pub fn trade(t: &TradeView) -> types::Trade {
+    types::Trade {
+        time_ns: t.now_ns,
+        price: t.price.units(),
+        qty: t.qty.units(),
+        buyer_is_maker: t.buyer_is_maker,
     }
 }
 
