@@ -6,7 +6,8 @@
 //! - `host_call_on_candle`: one strategy `on-candle` call (a large record
 //!   in, a list of one intent out) on the same plugin;
 //! - `chain_on_market`: the same through [`PluginChain::on_market`]
-//!   (conversion, swap-queue check, fault handling);
+//!   (conversion, swap-queue check, top-change check, fault handling), the
+//!   top changing on every event;
 //! - `chain_on_candle`: one full [`PluginChain::on_candle`]: regime →
 //!   confidence → risk → strategy. The regime / confidence / risk slots use
 //!   the reference plugins `regime.wasm`, `confidence.wasm`, `risk.wasm`
@@ -153,17 +154,21 @@ fn main() {
         price: Price::from_int(x).expect("fits"),
         qty: Qty::from_int(1).expect("fits"),
     };
-    let mv = MarketView {
+    // Two tops alternating: every event changes the top, so every event
+    // calls the guest (an unchanged top is not passed on).
+    let mv = [60_000, 60_001].map(|bid| MarketView {
         symbol: sym(),
         now_ns: 1,
-        best_bid: Some(lvl(60_000)),
-        best_ask: Some(lvl(60_001)),
-    };
+        best_bid: Some(lvl(bid)),
+        best_ask: Some(lvl(60_002)),
+    });
     let mut out = Actions::new();
+    let mut k = 0usize;
     c.bench_function("chain_on_market", |b| {
         b.iter(|| {
             out.clear();
-            chain.on_market(black_box(&mv), &mut out);
+            chain.on_market(black_box(&mv[k & 1]), &mut out);
+            k += 1;
         })
     });
 
