@@ -11,6 +11,9 @@
 //! - [`indicators`]: incremental, deterministic, allocation-free indicators
 //!   over closed candles (ATR, ADX, RSI, MACD, Bollinger, …), klines parsing,
 //!   gap detection and multi-timeframe aggregation.
+//! - [`plugins`]: the wasmtime plugin host (sandbox, budgets, safe modes,
+//!   hot swap, control socket) and the plugin chain decision stage.
+//! - [`config`]: the top-level kairos configuration file (TOML).
 //! - [`drive`]: the drivers that feed it (replay, live).
 //! - [`feed`]: the market-data WebSocket client (mio, tungstenite, rustls).
 //! - [`limiter`]: request-weight / order-count / raw-request admission.
@@ -31,6 +34,7 @@ pub mod binance;
 pub mod book;
 pub mod capture;
 pub mod cli;
+pub mod config;
 pub mod drive;
 pub mod engine;
 pub mod feed;
@@ -38,6 +42,7 @@ pub mod indicators;
 pub mod limiter;
 pub mod num;
 pub mod orders;
+pub mod plugins;
 pub mod portfolio;
 pub mod report;
 pub mod rest;

@@ -4,6 +4,7 @@
 pub mod backtest;
 pub mod convert;
 pub mod decode;
+pub mod plugin;
 pub mod record;
 pub mod replay;
 pub mod sim;
@@ -59,6 +60,10 @@ pub enum Command {
         /// Write report.json, report.md and latency.svg into this folder.
         #[arg(long)]
         report: Option<PathBuf>,
+        /// A config file whose `[plugins]` section makes the decision stage
+        /// (the report then shows the plugin stage's latency).
+        #[arg(long)]
+        plugins: Option<PathBuf>,
     },
     /// Record live market data (reconnecting, books kept in sync) to a
     /// native capture file.
@@ -72,6 +77,8 @@ pub enum Command {
     /// filters as live: report.json/report.md/trades.csv/SVG plots,
     /// parameter sweeps and walk-forward.
     Backtest(Box<backtest::BacktestArgs>),
+    /// WASM plugins: `check` one offline, `swap` one into a running bot.
+    Plugin(plugin::PluginArgs),
 }
 
 /// `--format` of `kairos replay`.
@@ -106,9 +113,11 @@ pub fn main() -> ExitCode {
             inputs,
             format,
             report,
-        } => replay::run(&inputs, format.into(), report.as_deref()),
+            plugins,
+        } => replay::run(&inputs, format.into(), report.as_deref(), plugins.as_deref()),
         Command::Record(args) => record::run(&args),
         Command::Sim(args) => sim::run(&args),
         Command::Backtest(args) => backtest::run_cli(&args),
+        Command::Plugin(args) => plugin::run(&args),
     }
 }

@@ -3,7 +3,11 @@
 //! latency and book-oracle report (`report.json`, `report.md`,
 //! `latency.svg`).
 
-use crate::drive::replay::{display_name, replay, ReplayFormat, ReplayOptions, ReplayOutcome};
+use crate::drive::replay::{
+    display_name, replay, replay_with, ReplayFormat, ReplayOptions, ReplayOutcome,
+};
+use crate::plugins::chain::PluginChain;
+use crate::plugins::Slot;
 use crate::engine::{Kind, KINDS};
 use crate::report::latency::PERCENTILES;
 use crate::report::svg::{percentile_chart, Series};
@@ -13,9 +17,49 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Runs the subcommand.
-pub fn run(inputs: &[PathBuf], format: ReplayFormat, report: Option<&Path>) -> ExitCode {
-    let out = match replay(format, inputs, &ReplayOptions::default()) {
+/// Runs the subcommand. With `plugins` (a config file with a `[plugins]`
+/// section) the decision stage is that plugin chain: the `decision` stage's
+/// latency is then the plugin stage's, and `report.json` gains a `plugins`
+/// object (per-slot calls and time, faults).
+pub fn run(
+    inputs: &[PathBuf],
+    format: ReplayFormat,
+    report: Option<&Path>,
+    plugins: Option<&Path>,
+) -> ExitCode {
+    let opts = ReplayOptions::default();
+    let result = match plugins {
+        None => replay(format, inputs, &opts).map(|o| (o, None)),
+        Some(cfg_path) => {
+            let factory = match crate::config::KairosConfig::load(cfg_path)
+                .map_err(|e| e.to_string())
+                .and_then(|c| {
+                    c.plugins
+                        .ok_or_else(|| format!("{}: no [plugins] section", cfg_path.display()))
+                })
+                .and_then(|p| crate::plugins::ChainFactory::new(&p))
+            {
+                Ok(f) => f,
+                Err(e) => {
+                    eprintln!("kairos replay: --plugins: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let mut failed = None;
+            let r = replay_with(format, inputs, &opts, || {
+                factory.make(None).unwrap_or_else(|e| {
+                    failed = Some(e);
+                    PluginChain::new(None, crate::plugins::SafeMode::NoNewOrders)
+                })
+            });
+            if let Some(e) = failed {
+                eprintln!("kairos replay: --plugins: {e}");
+                return ExitCode::from(2);
+            }
+            r.map(|(o, chain)| (o, Some(chain)))
+        }
+    };
+    let (out, chain) = match result {
         Ok(o) => o,
         Err(e) => {
             eprintln!("kairos replay: {e}");
@@ -23,8 +67,14 @@ pub fn run(inputs: &[PathBuf], format: ReplayFormat, report: Option<&Path>) -> E
         }
     };
     let command = std::env::args().collect::<Vec<_>>().join(" ");
-    let json = report_json(&out, &command);
-    let md = report_markdown(&out, &json, &command);
+    let mut json = report_json(&out, &command);
+    if let Some(c) = &chain {
+        json["plugins"] = plugins_json(c);
+    }
+    let mut md = report_markdown(&out, &json, &command);
+    if let Some(c) = &chain {
+        md.push_str(&plugins_markdown(c));
+    }
     // A closed stdout (`| head`) is not an error of the replay.
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(summary(&out).as_bytes());
@@ -60,6 +110,80 @@ pub fn run(inputs: &[PathBuf], format: ReplayFormat, report: Option<&Path>) -> E
         return ExitCode::from(1);
     }
     ExitCode::SUCCESS
+}
+
+/// The `plugins` object of `report.json`: per slot the loaded plugin and
+/// its call timing (ns, the latency pass), and the chain's counters.
+pub fn plugins_json(c: &PluginChain) -> Value {
+    let mut slots = Map::new();
+    for slot in Slot::ALL {
+        let Some(p) = c.plugin(slot) else {
+            continue;
+        };
+        let t = c.timing(slot);
+        slots.insert(
+            slot.name().into(),
+            json!({
+                "name": p.info().name,
+                "version": p.info().version,
+                "calls": t.calls,
+                "total_ns": t.total_ns,
+                "mean_ns": t.total_ns / t.calls.max(1),
+                "max_ns": t.max_ns,
+                "max_fuel": t.max_fuel,
+                "disabled": c.is_disabled(slot),
+            }),
+        );
+    }
+    let s = c.stats();
+    json!({
+        "slots": slots,
+        "symbol": c.symbol().map(|s| s.as_str().to_string()),
+        "books": s.books,
+        "book_changes": s.book_changes,
+        "trades": s.trades,
+        "candles": s.candles,
+        "fills": s.fills,
+        "intents": s.intents,
+        "cancel_all": s.cancel_all,
+        "invalid_intents": s.invalid_intents,
+        "entries_refused": s.entries_refused,
+        "foreign_symbol_events": s.foreign_symbol,
+        "faults": s.faults,
+        "alarm": s.alarm,
+        "last_fault": s.last_fault,
+    })
+}
+
+fn plugins_markdown(c: &PluginChain) -> String {
+    let mut s = String::from("\n## Plugins\n\n| slot | plugin | calls | mean ns | max ns |\n|---|---|---|---|---|\n");
+    for slot in Slot::ALL {
+        if let Some(p) = c.plugin(slot) {
+            let t = c.timing(slot);
+            let _ = writeln!(
+                s,
+                "| {slot} | {} {} | {} | {} | {} |",
+                p.info().name,
+                p.info().version,
+                t.calls,
+                t.total_ns / t.calls.max(1),
+                t.max_ns
+            );
+        }
+    }
+    let st = c.stats();
+    let _ = writeln!(
+        s,
+        "\nThe chain serves one symbol ({}); {} events of other symbols were ignored. Faults: {}{}.",
+        c.symbol().map(|s| s.as_str().to_string()).unwrap_or_else(|| "none seen".into()),
+        st.foreign_symbol,
+        st.faults,
+        st.last_fault
+            .as_ref()
+            .map(|f| format!(" (last: {f})"))
+            .unwrap_or_default()
+    );
+    s
 }
 
 fn level(l: Option<crate::binance::fast::Level>) -> Value {

@@ -1468,7 +1468,9 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                         }
                     }
                 }
-                Action::Intent(_) => self.counters.intents_not_routed += 1,
+                Action::Intent(_) | Action::CancelAll { .. } => {
+                    self.counters.intents_not_routed += 1
+                }
             }
         }
     }

@@ -23,7 +23,7 @@ use crate::capture::reader::{CaptureReader, OpenError, TailError};
 use crate::engine::clock::{CycleProbe, TickScale, STAGES};
 use crate::engine::SymbolReport;
 use crate::engine::{
-    Actions, ConnState, Engine, EngineStats, Event, Input, Kind, NoProbe, NoopDecide,
+    Actions, ConnState, Decide, Engine, EngineStats, Event, Input, Kind, NoProbe, NoopDecide,
 };
 use crate::report::latency::StageHistogram;
 use std::path::{Path, PathBuf};
@@ -219,7 +219,12 @@ impl Source {
     /// A fresh engine with a book for every symbol of the inputs already
     /// made (as a live engine has them from its configuration at start-up).
     pub fn engine(&self) -> Engine<NoopDecide> {
-        let mut e = Engine::new(NoopDecide, crate::book::BookConfig::default());
+        self.engine_with(NoopDecide)
+    }
+
+    /// The same with a decision stage (e.g. a plugin chain).
+    pub fn engine_with<D: Decide>(&self, decide: D) -> Engine<D> {
+        let mut e = Engine::new(decide, crate::book::BookConfig::default());
         for s in &self.symbols {
             e.add_symbol(*s);
         }
@@ -229,9 +234,9 @@ impl Source {
     /// One pass through `engine` with no instrumentation: the hot path alone.
     /// `progress` is called with the event count every
     /// [`PROGRESS_EVERY_EVENTS`] events.
-    pub fn pass(
+    pub fn pass<D: Decide>(
         &self,
-        engine: &mut Engine<NoopDecide>,
+        engine: &mut Engine<D>,
         actions: &mut Actions,
         mut progress: impl FnMut(u64),
     ) -> PassCounts {
@@ -480,6 +485,18 @@ pub fn replay(
     paths: &[PathBuf],
     opts: &ReplayOptions,
 ) -> Result<ReplayOutcome, ReplayError> {
+    replay_with(format, paths, opts, || NoopDecide).map(|(o, _)| o)
+}
+
+/// Replays `paths` with the decision stage `make` builds (a fresh one for
+/// every pass, made before its clock starts); returns the outcome and the
+/// latency pass's decision stage (for its own counters).
+pub fn replay_with<D: Decide>(
+    format: ReplayFormat,
+    paths: &[PathBuf],
+    opts: &ReplayOptions,
+    mut make: impl FnMut() -> D,
+) -> Result<(ReplayOutcome, D), ReplayError> {
     let progress = opts.progress;
     let warmup_cap = opts.alloc_warmup_events;
     if paths.is_empty() {
@@ -496,7 +513,7 @@ pub fn replay(
     let (mut events, mut bytes) = (0, 0);
     let mut pass1: Vec<SymbolReport> = Vec::new();
     for i in 0..opts.throughput_passes.max(1) {
-        let mut engine = source.engine();
+        let mut engine = source.engine_with(make());
         let mut bar = Progress::new(total, "replay (throughput)", progress && i == 0);
         let t0 = Instant::now();
         let c = source.pass(&mut engine, &mut actions, |n| bar.update(n));
@@ -527,7 +544,7 @@ pub fn replay(
         .iter()
         .map(|k| StageHistogram::new(k.name()))
         .collect();
-    let mut engine = source.engine();
+    let mut engine = source.engine_with(make());
     let mut probe = CycleProbe::default();
     let counting = crate::alloc_count::installed();
     let mut n = 0u64;
@@ -591,7 +608,7 @@ pub fn replay(
                 && a.best_ask == b.best_ask
         });
     let stats = *engine.stats();
-    Ok(ReplayOutcome {
+    let outcome = ReplayOutcome {
         format,
         inputs,
         events,
@@ -611,7 +628,8 @@ pub fn replay(
         snapshot_requests: stats.snapshot_requests,
         passes_agree,
         ticks_per_s: scale.ticks_per_s(),
-    })
+    };
+    Ok((outcome, engine.into_decide()))
 }
 
 /// The file name of a path, for reports.

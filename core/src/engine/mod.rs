@@ -9,7 +9,7 @@
 //!
 //! The market path of one frame: `parse` (the allocation-free hot decoder)
 //! → `book` (the symbol's L2 book, its sync rule, and the bookTicker oracle)
-//! → `decision` (the [`Decide`] stage; a no-op until the plugin host lands).
+//! → `decision` (the [`Decide`] stage: [`crate::plugins::chain::PluginChain`], or a no-op).
 //! A [`Probe`] stamps each stage boundary for latency measurement; with
 //! [`NoProbe`] that costs nothing.
 
@@ -122,6 +122,11 @@ pub enum Action {
     /// An order the decision stage asks for (not yet checked against the
     /// core's hard limits: the driver does that before acting).
     Intent(OrderIntent),
+    /// Cancel every open order of `symbol` (a strategy's `cancel-all`).
+    CancelAll {
+        /// The symbol.
+        symbol: Symbol,
+    },
 }
 
 /// A bounded, pre-allocated list of actions for one input.
@@ -186,11 +191,33 @@ pub struct MarketView {
     pub best_ask: Option<Level>,
 }
 
+/// One public trade (`trade` or `aggTrade`) as the decision stage sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TradeView {
+    /// The symbol.
+    pub symbol: Symbol,
+    /// The event's time (the driver's), ns.
+    pub now_ns: u64,
+    /// Trade price.
+    pub price: crate::num::Price,
+    /// Trade quantity.
+    pub qty: crate::num::Qty,
+    /// Whether the buyer was the maker (the seller took liquidity).
+    pub buyer_is_maker: bool,
+}
+
 /// The decision stage. Called only when the symbol's book is live (synced),
-/// never on a stale book. Later issues put the plugin chain here.
+/// never on a stale book ([`crate::plugins::chain::PluginChain`] is the
+/// plugin one).
 pub trait Decide {
     /// A market event for `view.symbol` was processed.
     fn on_market(&mut self, view: &MarketView, out: &mut Actions);
+
+    /// The market event was a public trade (called after
+    /// [`Decide::on_market`], on a live book only). The default ignores it.
+    fn on_trade(&mut self, trade: &TradeView, out: &mut Actions) {
+        let _ = (trade, out);
+    }
 
     /// A candle of `view.symbol`'s primary timeframe closed. The default
     /// decides nothing.
@@ -426,7 +453,8 @@ impl<D: Decide> Engine<D> {
         &mut self.decide
     }
 
-    /// The decision stage, taken back (a backtest hands it to its caller).
+    /// The decision stage, taking the engine apart (a backtest hands it to
+    /// its caller; a driver reads its counters after a run).
     pub fn into_decide(self) -> D {
         self.decide
     }
@@ -637,13 +665,27 @@ impl<D: Decide> Engine<D> {
         let Some(i) = self.slot(symbol) else {
             return;
         };
+        let trade = |price, qty, buyer_is_maker| TradeView {
+            symbol,
+            now_ns,
+            price,
+            qty,
+            buyer_is_maker,
+        };
+        let mut traded = None;
         match ev {
             HotEvent::BookTicker(t) => {
                 self.count(Kind::BookTicker);
                 self.slots[i].check.on_ticker(&t);
             }
-            HotEvent::Trade(_) => self.count(Kind::Trade),
-            HotEvent::AggTrade(_) => self.count(Kind::AggTrade),
+            HotEvent::Trade(t) => {
+                self.count(Kind::Trade);
+                traded = Some(trade(t.price, t.qty, t.buyer_is_maker));
+            }
+            HotEvent::AggTrade(t) => {
+                self.count(Kind::AggTrade);
+                traded = Some(trade(t.price, t.qty, t.buyer_is_maker));
+            }
             HotEvent::Depth(d) => {
                 self.count(Kind::DepthUpdate);
                 let slot = &mut self.slots[i];
@@ -663,10 +705,17 @@ impl<D: Decide> Engine<D> {
             }
         }
         probe.end(Stage::Book);
-        self.decision(i, now_ns, out, probe);
+        self.decision(i, now_ns, traded.as_ref(), out, probe);
     }
 
-    fn decision<P: Probe>(&mut self, i: usize, now_ns: u64, out: &mut Actions, probe: &mut P) {
+    fn decision<P: Probe>(
+        &mut self,
+        i: usize,
+        now_ns: u64,
+        trade: Option<&TradeView>,
+        out: &mut Actions,
+        probe: &mut P,
+    ) {
         let slot = &self.slots[i];
         if !slot.is_live() {
             self.stats.skipped_not_live += 1;
@@ -684,6 +733,9 @@ impl<D: Decide> Engine<D> {
             best_ask: slot.book.best_ask(),
         };
         self.decide.on_market(&view, out);
+        if let Some(t) = trade {
+            self.decide.on_trade(t, out);
+        }
         self.stats.decisions += 1;
         probe.end(Stage::Decision);
     }

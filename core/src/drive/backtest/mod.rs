@@ -418,6 +418,8 @@ pub struct TradeRecord {
 pub struct Counters {
     /// Intents the stage asked for.
     pub intents: u64,
+    /// Cancel-alls the stage asked for.
+    pub cancel_alls: u64,
     /// Refused by a hard limit.
     pub refused_risk: u64,
     /// Refused by an exchange filter.
@@ -1203,8 +1205,18 @@ impl<D: Decide> Sim<'_, D> {
         self.actions.overflowed = 0;
         let n = self.actions.as_slice().len();
         for k in 0..n {
-            if let Action::Intent(i) = self.actions.as_slice()[k] {
-                self.place(&i);
+            match self.actions.as_slice()[k] {
+                Action::Intent(i) => self.place(&i),
+                // The stage's cancel-all: its resting limit orders (a market
+                // order is never open on the exchange; the protective stop
+                // belongs to the position, not to the stage's orders).
+                Action::CancelAll { symbol } => {
+                    if let Some(s) = self.syms.iter().position(|x| x.symbol == symbol) {
+                        self.counters.cancel_alls += 1;
+                        self.cancel_where(|o| o.sym == s && o.kind == Kind::Limit);
+                    }
+                }
+                Action::RequestSnapshot { .. } => {}
             }
         }
         self.actions.clear();
