@@ -45,8 +45,8 @@ pub struct BacktestArgs {
     /// Write report.json, report.md, trades.csv, equity.svg and trades.svg here.
     #[arg(long)]
     pub report: Option<PathBuf>,
-    /// The bot's config (plugin chain and risk limits). Not wired yet: the
-    /// plugin chain plugs in here.
+    /// The bot's config: its `[plugins]` section is the decision stage (the
+    /// four reference plugins: config/backtest.toml).
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// A TOML grid of parameters (`[params] name = [values…]`) to sweep.
@@ -59,7 +59,8 @@ pub struct BacktestArgs {
     /// Ranking metric of a sweep (default: the sweep file's `rank`, else sharpe).
     #[arg(long)]
     pub rank: Option<String>,
-    /// TEMPORARY until the plugin chain lands: run this built-in test strategy.
+    /// Run this built-in test strategy instead of a plugin chain (a native
+    /// baseline for tests and comparisons; not the bot's logic).
     #[arg(long = "builtin-test-strategy", value_enum)]
     pub builtin_test_strategy: Option<TestStrategy>,
     /// A stage parameter for a single run, `name=value` (repeatable).
@@ -219,24 +220,21 @@ pub fn run_cli(args: &BacktestArgs) -> ExitCode {
     stage(args)
 }
 
-/// Chooses the decision stage and runs. **The plugin chain plugs in here**:
-/// when `--config` names plugins, build a factory
-/// `Fn(&[(String, i64)]) -> Chain` (each parameter goes to the plugins'
-/// set-param) and call [`execute`] with it and the chain's fault count.
+/// Chooses the decision stage and runs: the plugin chain of `--config`
+/// (one chain per symbol; `--param` and sweep names are `SLOT.NAME`), or the
+/// built-in test strategy when `--builtin-test-strategy` is given.
 pub fn stage(args: &BacktestArgs) -> ExitCode {
-    if let Some(c) = &args.config {
-        // PLUG THE CHAIN IN HERE: load the config, build the chain factory,
-        // then `return execute(args, "plugins:<names>", &factory, &faults);`.
-        return fail(format!(
-            "--config {}: the plugin chain is not wired into the backtester yet; \
-             run without --config (the built-in test strategy) meanwhile",
-            c.display()
-        ));
+    if let Some(path) = &args.config {
+        if args.builtin_test_strategy.is_some() {
+            return fail("give --config or --builtin-test-strategy, not both");
+        }
+        return plugin_stage(args, path);
     }
     if args.builtin_test_strategy.is_none() {
-        eprintln!(
-            "kairos backtest: note: no --config: using the built-in TEST strategy `sma-cross` \
-             (temporary until the plugin chain lands)"
+        return fail(
+            "no decision stage: give --config FILE with a [plugins] section \
+             (e.g. config/backtest.toml: the four reference plugins) or \
+             --builtin-test-strategy sma-cross",
         );
     }
     if let Some(bad) = parse_params(&args.params)
@@ -255,6 +253,77 @@ pub fn stage(args: &BacktestArgs) -> ExitCode {
         "builtin-test-strategy:sma-cross",
         &|p: &[(String, i64)]| SmaCrossTest::from_params(p),
         &|_| 0,
+    )
+}
+
+/// The plugin chain of the config at `path` as the stage.
+fn plugin_stage(args: &BacktestArgs, path: &std::path::Path) -> ExitCode {
+    use crate::plugins::multi::{Override, SymbolChains};
+    let cfg = match crate::config::KairosConfig::load(path) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let Some(plugins) = cfg.plugins else {
+        return fail(format!(
+            "{}: no [plugins] section: nothing decides",
+            path.display()
+        ));
+    };
+    let factory = match crate::plugins::ChainFactory::new(&plugins) {
+        Ok(f) => f,
+        Err(e) => return fail(format!("{}: {e}", path.display())),
+    };
+    // Every parameter name the run may set (--param, the sweep grid) is
+    // checked on a chain now, so a typo fails before any candle.
+    let mut names: Vec<(String, i64)> = match parse_params(&args.params) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    if let Some(sweep_path) = &args.sweep {
+        match std::fs::read_to_string(sweep_path)
+            .map_err(|e| format!("{}: {e}", sweep_path.display()))
+            .and_then(|t| parse_grid(&t).map_err(|e| format!("{}: {e}", sweep_path.display())))
+        {
+            Ok(grid) => {
+                for (name, values) in &grid.params {
+                    if let Some(v) = values.first() {
+                        names.push((name.clone(), *v));
+                    }
+                }
+            }
+            Err(e) => return fail(e),
+        }
+    }
+    let overrides = |p: &[(String, i64)]| -> Result<Vec<Override>, String> {
+        p.iter().map(|(k, v)| Override::parse(k, *v)).collect()
+    };
+    match overrides(&names).and_then(|o| {
+        let probe = crate::binance::fast::Symbol::new(b"CHECKUSDT")
+            .ok_or_else(|| "internal: probe symbol".to_string())?;
+        SymbolChains::make(&factory, probe, &o).map(|_| ())
+    }) {
+        Ok(()) => {}
+        Err(e) => return fail(format!("{}: {e}", path.display())),
+    }
+    let mut loaded: Vec<String> = Vec::new();
+    for slot in crate::plugins::Slot::ALL {
+        if let Some(sc) = plugins.slot(slot) {
+            let file = sc
+                .path
+                .file_stem()
+                .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+            loaded.push(format!("{}={file}", slot.name()));
+        }
+    }
+    let name = format!("plugins:{}", loaded.join(","));
+    execute(
+        args,
+        &name,
+        &|p: &[(String, i64)]| {
+            // Checked above: a name that parsed then parses again.
+            SymbolChains::new(&factory, overrides(p).unwrap_or_default())
+        },
+        &|d: &SymbolChains<'_>| d.faults() + d.errors,
     )
 }
 

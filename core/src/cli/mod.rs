@@ -114,7 +114,12 @@ pub fn main() -> ExitCode {
             format,
             report,
             plugins,
-        } => replay::run(&inputs, format.into(), report.as_deref(), plugins.as_deref()),
+        } => replay::run(
+            &inputs,
+            format.into(),
+            report.as_deref(),
+            plugins.as_deref(),
+        ),
         Command::Record(args) => record::run(&args),
         Command::Sim(args) => sim::run(&args),
         Command::Backtest(args) => backtest::run_cli(&args),

@@ -6,9 +6,9 @@
 use crate::drive::replay::{
     display_name, replay, replay_with, ReplayFormat, ReplayOptions, ReplayOutcome,
 };
+use crate::engine::{Kind, KINDS};
 use crate::plugins::chain::PluginChain;
 use crate::plugins::Slot;
-use crate::engine::{Kind, KINDS};
 use crate::report::latency::PERCENTILES;
 use crate::report::svg::{percentile_chart, Series};
 use serde_json::{json, Map, Value};
@@ -156,7 +156,9 @@ pub fn plugins_json(c: &PluginChain) -> Value {
 }
 
 fn plugins_markdown(c: &PluginChain) -> String {
-    let mut s = String::from("\n## Plugins\n\n| slot | plugin | calls | mean ns | max ns |\n|---|---|---|---|---|\n");
+    let mut s = String::from(
+        "\n## Plugins\n\n| slot | plugin | calls | mean ns | max ns |\n|---|---|---|---|---|\n",
+    );
     for slot in Slot::ALL {
         if let Some(p) = c.plugin(slot) {
             let t = c.timing(slot);

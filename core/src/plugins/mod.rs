@@ -23,6 +23,7 @@ pub mod check;
 pub mod control;
 pub mod convert;
 pub mod host;
+pub mod multi;
 pub mod swap;
 
 use serde::{Deserialize, Serialize};

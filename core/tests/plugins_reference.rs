@@ -1,0 +1,418 @@
+//! The four reference plugins through the host: each plugin's boundary case
+//! table (`plugins/NAME/src/cases.rs`, the same file its native unit tests
+//! iterate) is run against the built component (`target/plugins/NAME.wasm`,
+//! made by `tools/build-plugins.sh`) through kairos's own wasmtime host, with
+//! its budgets and its no-capability linker. The runner contract of each
+//! table is in its file's header; it is followed here field by field.
+
+use kairos_core::plugins::bindings::types as t;
+use kairos_core::plugins::host::{Plugin, PluginHost};
+use kairos_core::plugins::{plugins_dir, Budgets, Slot};
+
+#[allow(dead_code)]
+mod regime_cases {
+    include!("../../plugins/regime/src/cases.rs");
+}
+#[allow(dead_code)]
+mod confidence_cases {
+    include!("../../plugins/confidence/src/cases.rs");
+}
+#[allow(dead_code)]
+mod risk_cases {
+    include!("../../plugins/risk/src/cases.rs");
+}
+#[allow(dead_code)]
+mod strategy_cases {
+    include!("../../plugins/strategy-adaptive/src/cases.rs");
+}
+
+/// A host with the default budgets and a loader of fresh instances of one
+/// built plugin.
+struct Loader {
+    host: PluginHost,
+    ready: kairos_core::plugins::host::Ready,
+}
+
+impl Loader {
+    fn new(name: &str, slot: Slot) -> Loader {
+        let path = plugins_dir().join(format!("{name}.wasm"));
+        assert!(
+            path.is_file(),
+            "{} is missing: run tools/build-plugins.sh first",
+            path.display()
+        );
+        let host = PluginHost::new(Budgets::default()).expect("host");
+        let compiled = host.compile_file(&path).expect("compiles");
+        let ready = host.ready(&compiled, slot).expect("exports its world");
+        Loader { host, ready }
+    }
+
+    /// A fresh instance with default parameters.
+    fn fresh(&self) -> Plugin {
+        self.host
+            .instantiate(&self.ready, &[])
+            .expect("instantiates")
+    }
+}
+
+fn features() -> t::Features {
+    t::Features {
+        ready: 0,
+        atr: 0,
+        atr_pct: 0,
+        adx: 0,
+        plus_di: 0,
+        minus_di: 0,
+        bb_width: 0,
+        rsi: 0,
+        macd: 0,
+        macd_signal: 0,
+        macd_hist: 0,
+        sma: 0,
+        ema_fast: 0,
+        ema_slow: 0,
+        volume_ratio: 0,
+        support_distance: 0,
+        resistance_distance: 0,
+    }
+}
+
+/// A bar with every candle price `close`, volume 0.
+fn bar(f: t::Features, close: i64, run_len: u32, open_time_ms: i64) -> t::Bar {
+    t::Bar {
+        timeframe: t::Timeframe::M1,
+        candle: t::Candle {
+            open_time_ms,
+            open: close,
+            high: close,
+            low: close,
+            close,
+            volume: 0,
+        },
+        features: f,
+        run_len,
+    }
+}
+
+fn regime_name(k: t::RegimeKind) -> &'static str {
+    match k {
+        t::RegimeKind::StrongTrend => "strong-trend",
+        t::RegimeKind::VolatileTrend => "volatile-trend",
+        t::RegimeKind::TightRange => "tight-range",
+        t::RegimeKind::Choppy => "choppy",
+        t::RegimeKind::Transitional => "transitional",
+    }
+}
+
+fn regime_of(name: &str) -> t::RegimeKind {
+    match name {
+        "strong-trend" => t::RegimeKind::StrongTrend,
+        "volatile-trend" => t::RegimeKind::VolatileTrend,
+        "tight-range" => t::RegimeKind::TightRange,
+        "choppy" => t::RegimeKind::Choppy,
+        "transitional" => t::RegimeKind::Transitional,
+        other => panic!("unknown regime {other}"),
+    }
+}
+
+fn intent_name(k: t::IntentKind) -> &'static str {
+    match k {
+        t::IntentKind::BuyMarket => "buy-market",
+        t::IntentKind::BuyLimit => "buy-limit",
+        t::IntentKind::SellMarket => "sell-market",
+        t::IntentKind::SellLimit => "sell-limit",
+        t::IntentKind::CancelAll => "cancel-all",
+    }
+}
+
+const TRANSITIONAL: t::Regime = t::Regime {
+    kind: t::RegimeKind::Transitional,
+    confidence: 0,
+    run: 1,
+};
+
+#[test]
+fn plugins_reference_regime_boundaries_hold_through_the_host() {
+    use regime_cases::{CASES, READY, SEQUENCES};
+    let l = Loader::new("regime", Slot::Regime);
+    let mut failed = Vec::new();
+    for c in CASES {
+        let mut p = l.fresh();
+        let mut f = features();
+        f.ready = c.ready;
+        f.adx = c.adx;
+        f.atr_pct = c.atr_pct;
+        f.bb_width = c.bb_width;
+        let r = p.classify(bar(f, 0, 1, 0)).expect("no fault");
+        if (regime_name(r.kind), r.confidence, r.run) != (c.kind, c.confidence, 1) {
+            failed.push(format!("{}: got {:?}", c.name, r));
+        }
+    }
+    for s in SEQUENCES {
+        let mut p = l.fresh();
+        let mut last = None;
+        for &(adx, atr_pct, bb_width) in s.steps {
+            let mut f = features();
+            f.ready = READY;
+            f.adx = adx;
+            f.atr_pct = atr_pct;
+            f.bb_width = bb_width;
+            last = Some(p.classify(bar(f, 0, 1, 0)).expect("no fault"));
+        }
+        let r = last.expect("a step");
+        if (regime_name(r.kind), r.run) != (s.kind, s.run) {
+            failed.push(format!("{}: got {:?}", s.name, r));
+        }
+    }
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert!(CASES.len() >= 20, "the table is the plugin's own");
+}
+
+#[test]
+fn plugins_reference_confidence_boundaries_hold_through_the_host() {
+    use confidence_cases::CASES;
+    let l = Loader::new("confidence", Slot::Confidence);
+    let mut failed = Vec::new();
+    for c in CASES {
+        let mut p = l.fresh();
+        let mut f = features();
+        f.ready = c.ready;
+        f.rsi = c.rsi;
+        f.macd_hist = c.macd_hist;
+        f.atr = c.atr;
+        f.volume_ratio = c.volume_ratio;
+        f.support_distance = c.support;
+        f.resistance_distance = c.resistance;
+        let votes = t::TrendVotes {
+            m5: c.votes[0],
+            m15: c.votes[1],
+            h1: c.votes[2],
+            h4: c.votes[3],
+        };
+        let pred = t::Prediction {
+            valid: c.gru_valid,
+            age_ms: c.gru_age_ms,
+            expected_return: 0,
+            prob_up: c.gru_prob_up,
+        };
+        let r = p
+            .score(bar(f, 0, 1, 0), votes, TRANSITIONAL, pred, c.sentiment)
+            .expect("no fault");
+        let got = [
+            r.score,
+            r.size_multiplier,
+            r.rsi,
+            r.macd,
+            r.volume,
+            r.trend,
+            r.levels,
+            r.sentiment,
+            r.gru,
+        ];
+        let want = [
+            c.score,
+            c.size_multiplier,
+            c.c_rsi,
+            c.c_macd,
+            c.c_volume,
+            c.c_trend,
+            c.c_levels,
+            c.c_sentiment,
+            c.c_gru,
+        ];
+        if got != want {
+            failed.push(format!("{}: got {got:?} want {want:?}", c.name));
+        }
+    }
+    assert!(failed.is_empty(), "{failed:#?}");
+}
+
+#[test]
+fn plugins_reference_risk_boundaries_hold_through_the_host() {
+    use risk_cases::CASES;
+    let l = Loader::new("risk", Slot::Risk);
+    let mut failed = Vec::new();
+    for c in CASES {
+        let mut p = l.fresh();
+        let mut out = None;
+        for &close in c.closes {
+            let mut f = features();
+            f.ready = c.ready;
+            f.atr = c.atr;
+            f.atr_pct = c.atr_pct;
+            let conf = t::Confidence {
+                score: 0,
+                rsi: 0,
+                macd: 0,
+                volume: 0,
+                trend: 0,
+                levels: 0,
+                sentiment: 0,
+                gru: 0,
+                size_multiplier: c.size_multiplier,
+            };
+            let account = t::Account {
+                position_qty: c.position_qty,
+                avg_entry: c.avg_entry,
+                equity: c.equity,
+                peak_equity: c.peak_equity,
+                free_quote: c.equity,
+                open_orders: 0,
+            };
+            let stats = t::TradeStats {
+                closed: c.closed,
+                wins: c.wins,
+                avg_win: c.avg_win,
+                avg_loss: c.avg_loss,
+            };
+            out = Some(
+                p.assess(bar(f, close, 1, 0), TRANSITIONAL, conf, account, stats)
+                    .expect("no fault"),
+            );
+        }
+        let r = out.expect("at least one close");
+        let got = (
+            r.size_fraction,
+            r.stop_price,
+            r.take_profit,
+            r.trailing_stop,
+            r.halt_entries,
+        );
+        let want = (
+            c.size_fraction,
+            c.stop_price,
+            c.take_profit,
+            c.trailing_stop,
+            c.halt_entries,
+        );
+        if got != want {
+            failed.push(format!("{}: got {got:?} want {want:?}", c.name));
+        }
+    }
+    assert!(failed.is_empty(), "{failed:#?}");
+}
+
+#[test]
+fn plugins_reference_strategy_boundaries_hold_through_the_host() {
+    use strategy_cases::CASES;
+    let l = Loader::new("strategy-adaptive", Slot::Strategy);
+    let mut failed = Vec::new();
+    for c in CASES {
+        let mut p = l.fresh();
+        let regime = t::Regime {
+            kind: regime_of(c.regime),
+            confidence: 0,
+            run: 1,
+        };
+        let conf = t::Confidence {
+            score: c.score,
+            rsi: 0,
+            macd: 0,
+            volume: 0,
+            trend: 0,
+            levels: 0,
+            sentiment: 0,
+            gru: 0,
+            size_multiplier: c.size_multiplier,
+        };
+        let risk = t::Risk {
+            size_fraction: c.size_fraction,
+            stop_price: c.risk_stop,
+            take_profit: c.risk_take_profit,
+            trailing_stop: c.trailing_stop,
+            halt_entries: c.halt_entries,
+        };
+        let account = t::Account {
+            position_qty: c.position_qty,
+            avg_entry: c.avg_entry,
+            equity: c.equity,
+            peak_equity: c.equity,
+            free_quote: c.free_quote,
+            open_orders: c.open_orders,
+        };
+        if c.prev_high > 0 {
+            p.on_candle(
+                bar(features(), c.prev_high, 1, 0),
+                regime,
+                conf,
+                risk,
+                account,
+            )
+            .expect("no fault");
+        }
+        let mut f = features();
+        f.ready = c.ready;
+        f.ema_fast = c.ema_fast;
+        f.ema_slow = c.ema_slow;
+        f.sma = c.sma;
+        f.rsi = c.rsi;
+        let out = p
+            .on_candle(bar(f, c.close, 2, 60_000), regime, conf, risk, account)
+            .expect("no fault");
+        let got: Vec<(&str, i64, i64, i64, i64, u32)> = out
+            .iter()
+            .map(|i| {
+                (
+                    intent_name(i.kind),
+                    i.qty,
+                    i.price,
+                    i.stop_price,
+                    i.take_profit,
+                    i.tag,
+                )
+            })
+            .collect();
+        let want: Vec<(&str, i64, i64, i64, i64, u32)> = (0..c.kinds.len())
+            .map(|k| {
+                (
+                    c.kinds[k],
+                    c.qtys[k],
+                    c.prices[k],
+                    c.stops[k],
+                    c.take_profits[k],
+                    c.tags[k],
+                )
+            })
+            .collect();
+        if got != want {
+            failed.push(format!("{}: got {got:?} want {want:?}", c.name));
+        }
+    }
+    assert!(failed.is_empty(), "{failed:#?}");
+}
+
+#[test]
+fn plugins_reference_lifecycle_names_bad_parameters_and_round_trips_state() {
+    for (name, slot, param) in [
+        ("regime", Slot::Regime, "adx_trend"),
+        ("confidence", Slot::Confidence, "w_rsi"),
+        ("risk", Slot::Risk, "kelly_fraction"),
+        (
+            "strategy-adaptive",
+            Slot::Strategy,
+            "transitional_min_score",
+        ),
+    ] {
+        let l = Loader::new(name, slot);
+        let mut p = l.fresh();
+        let info = p.describe().expect("describe");
+        assert!(
+            info.params.iter().any(|x| x.0 == param),
+            "{name} describes {param}"
+        );
+        let err = p
+            .set_param("no_such_parameter", 1)
+            .expect("no fault")
+            .expect_err("unknown parameter refused");
+        assert!(err.contains("no_such_parameter"), "{name}: {err}");
+        let err = p
+            .set_param(param, -1)
+            .expect("no fault")
+            .expect_err("out of range refused");
+        assert!(err.contains(param), "{name}: {err}");
+        let state = p.save_state().expect("save");
+        assert_eq!(p.load_state(&state).expect("no fault"), Ok(()), "{name}");
+        let bad = p.load_state(&[1, 2, 3]).expect("no fault");
+        assert!(bad.is_err(), "{name}: garbage state refused");
+    }
+}
