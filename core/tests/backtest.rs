@@ -828,3 +828,58 @@ fn backtest_end_of_data_closes_open_positions_at_the_last_close() {
     // 10000 − 100 − 0.1 + 120 − 0.12.
     assert_eq!(out.result.equity_end, w("10019.78"));
 }
+
+#[test]
+fn backtest_cli_runs_the_four_reference_plugins_of_a_config() {
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/backtest.toml");
+    let wasm = kairos_core::plugins::plugins_dir().join("strategy-adaptive.wasm");
+    assert!(
+        wasm.is_file(),
+        "{} is missing: run tools/build-plugins.sh first",
+        wasm.display()
+    );
+    let dir = temp("plugins");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kairos"))
+        .args(["backtest", "--config"])
+        .arg(&config)
+        .args(["--param", "strategy.transitional_min_score=0.7", "--data"])
+        .arg(fixture(OUTAGE))
+        .arg("--report")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(j["candles"], 303);
+    assert_eq!(j["plugin_faults"], 0, "{j}");
+    let stage = j.to_string();
+    assert!(
+        stage.contains("regime=regime") && stage.contains("strategy=strategy-adaptive"),
+        "the report names the plugin stage: {stage}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    // A parameter no plugin knows: refused before any candle, named.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kairos"))
+        .args(["backtest", "--config"])
+        .arg(&config)
+        .args(["--param", "risk.no_such_knob=1", "--data"])
+        .arg(fixture(OUTAGE))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no_such_knob"), "{err}");
+    // No stage at all: refused, saying what to give.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kairos"))
+        .args(["backtest", "--data"])
+        .arg(fixture(OUTAGE))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--config"));
+}
