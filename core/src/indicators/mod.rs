@@ -78,6 +78,7 @@ pub mod aggregate;
 pub mod bands;
 pub mod candle;
 pub mod features;
+mod fxmath;
 pub mod levels;
 pub mod ma;
 pub mod macd;
@@ -118,13 +119,16 @@ pub fn fx_price(p: Price) -> Fx {
 /// range, which the candle limits keep far away).
 #[inline]
 pub fn fx_units(units: i128) -> Fx {
-    fx_ratio(units, i128::from(SCALE))
+    UNITS.ratio(units)
 }
+
+/// Division by 10^8 with a precomputed reciprocal ([`fxmath::ShlDiv`]).
+const UNITS: fxmath::ShlDiv = fxmath::ShlDiv::new(SCALE as u64);
 
 /// `num / den` as an [`Fx`], one truncating division of the exact integers;
 /// saturates on overflow; `den` must not be zero.
 #[inline]
 pub fn fx_ratio(num: i128, den: i128) -> Fx {
     debug_assert!(den != 0, "fx_ratio: division by zero");
-    Fx::from_bits(num).saturating_div(Fx::from_bits(den))
+    fxmath::fx_div(Fx::from_bits(num), Fx::from_bits(den))
 }
