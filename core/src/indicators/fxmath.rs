@@ -18,7 +18,8 @@
 use super::Fx;
 
 /// `(hi·2^64 + lo) / d` and its remainder; requires `hi < d` (the quotient
-/// then fits 64 bits).
+/// then fits 64 bits, and the `u128` division ends in one hardware
+/// 128-by-64-bit divide).
 #[inline(always)]
 fn div_2by1(hi: u64, lo: u64, d: u64) -> (u64, u64) {
     debug_assert!(hi < d);
@@ -83,10 +84,6 @@ pub(crate) fn udiv_shl64(n: u128, d: u128) -> Option<u128> {
         return Some((u128::from(q1) << 64) | u128::from(q0));
     }
     // d ≥ 2^64: the quotient is below n, so it fits.
-    if n1 == 0 {
-        // N = n0·2^64 fits 128 bits.
-        return Some((u128::from(n0) << 64) / d);
-    }
     // Normalise so d's top bit is set: N' = N·2^s = (u3, u2, u1, 0).
     let s = d.leading_zeros();
     let d = d << s;
@@ -97,7 +94,12 @@ pub(crate) fn udiv_shl64(n: u128, d: u128) -> Option<u128> {
     };
     // N' = u3·2^192 + u2u1·2^64; first digit from (u3, u2u1), second from
     // (remainder, 0).
-    let (qh, r) = div_3by2(u3, u2u1, d);
+    // (When n < 2^64 the first digit is 0: n·2^s < 2^128 ≤ d·2^64.)
+    let (qh, r) = if n1 == 0 {
+        (0, n << s)
+    } else {
+        div_3by2(u3, u2u1, d)
+    };
     let (ql, _) = div_3by2((r >> 64) as u64, r << 64, d);
     Some((u128::from(qh) << 64) | u128::from(ql))
 }
@@ -201,11 +203,6 @@ impl PeriodDiv {
             n,
             m: two64.div_ceil(n as u128),
         }
-    }
-
-    /// The divisor.
-    pub(crate) const fn get(self) -> u64 {
-        self.n
     }
 
     #[inline(always)]
