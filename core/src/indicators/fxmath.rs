@@ -173,19 +173,24 @@ impl ShlDiv {
     }
 }
 
-/// Division of [`Fx`] bits by a small period `n` (1 ≤ n ≤ 2^11), truncated
-/// toward zero: the same bits as `x / n` (`Fx: Div<i128>`).
+/// Division of [`Fx`] bits by a small period `n` (1 ≤ n ≤
+/// [`MAX_PERIOD_DIVISOR`]), truncated toward zero: the same bits as `x / n`
+/// (`Fx: Div<i128>`).
 ///
-/// The bits are divided 32 bits at a time (schoolbook), so every partial
-/// dividend is `x < n·2^32 ≤ 2^43`, and `⌊x/n⌋ = ⌊x·m / 2^64⌋` with
-/// `m = ⌈2^64/n⌉`: writing `m·n = 2^64 + e` (`0 ≤ e < n`),
-/// `x·m/2^64 = x/n + x·e/(n·2^64)` and `x·e < x·n < 2^54 < 2^64`, so the
-/// error stays below `1/n`, less than the gap from `x/n` to the next
-/// integer. No hardware division.
+/// Two 128-by-64-bit steps of Möller and Granlund's division by an invariant
+/// integer ("Improved division by invariant integers", IEEE Trans. Computers
+/// 60(2), 2011, algorithm 4): `n` is normalised once (`d = n·2^k`, top bit
+/// set) and its reciprocal `v = ⌊(2^128 − 1)/d⌋ − 2^64` precomputed, so each
+/// quotient digit is one 64×64-bit multiplication and two conditional
+/// corrections, with no hardware division. The algorithm returns the exact
+/// quotient and remainder of `(u1·2^64 + u0) / d` for every `u1 < d`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PeriodDiv {
-    n: u64,
-    m: u128,
+    /// `n << shift`, top bit set.
+    d: u64,
+    shift: u32,
+    /// `⌊(2^128 − 1)/d⌋ − 2^64`.
+    v: u64,
 }
 
 /// Largest divisor [`PeriodDiv`] accepts.
@@ -198,26 +203,50 @@ impl PeriodDiv {
             n >= 1 && n <= MAX_PERIOD_DIVISOR,
             "period divisor out of range"
         );
-        let two64 = 1u128 << 64;
+        let shift = n.leading_zeros();
+        let d = n << shift;
         PeriodDiv {
-            n,
-            m: two64.div_ceil(n as u128),
+            d,
+            shift,
+            v: (u128::MAX / d as u128 - (1u128 << 64)) as u64,
         }
     }
 
+    /// `(u1·2^64 + u0) / d` and its remainder, `u1 < d` (algorithm 4).
     #[inline(always)]
-    fn udiv(self, v: u128) -> u128 {
-        let mut q = 0u128;
-        let mut r = 0u64;
-        let mut shift = 128;
-        while shift > 0 {
-            shift -= 32;
-            let x = (r << 32) | ((v >> shift) as u64 & 0xffff_ffff);
-            let d = ((u128::from(x) * self.m) >> 64) as u64;
-            r = x - d * self.n;
-            q |= u128::from(d) << shift;
+    fn step(self, u1: u64, u0: u64) -> (u64, u64) {
+        debug_assert!(u1 < self.d);
+        let p = u128::from(self.v) * u128::from(u1);
+        let q = p.wrapping_add((u128::from(u1) << 64) | u128::from(u0));
+        let (mut q1, q0) = (((q >> 64) as u64).wrapping_add(1), q as u64);
+        let mut r = u0.wrapping_sub(q1.wrapping_mul(self.d));
+        if r > q0 {
+            q1 = q1.wrapping_sub(1);
+            r = r.wrapping_add(self.d);
         }
-        q
+        if r >= self.d {
+            q1 += 1;
+            r -= self.d;
+        }
+        (q1, r)
+    }
+
+    #[inline(always)]
+    fn udiv(self, x: u128) -> u128 {
+        // x·2^shift = (t2, t1, t0); t2 < 2^shift ≤ d.
+        let k = self.shift;
+        let (t2, t1, t0) = if k == 0 {
+            (0, (x >> 64) as u64, x as u64)
+        } else {
+            (
+                (x >> (128 - k)) as u64,
+                ((x << k) >> 64) as u64,
+                (x << k) as u64,
+            )
+        };
+        let (qh, r) = self.step(t2, t1);
+        let (ql, _) = self.step(r, t0);
+        (u128::from(qh) << 64) | u128::from(ql)
     }
 
     /// `x / n`, truncated toward zero.

@@ -134,8 +134,11 @@ impl SupportResistance {
 
     fn levels(&self, close: Price) -> Levels {
         let x = close.units();
-        let resistance = self.highs.iter().map(|(_, l)| l).filter(|&l| l > x).min();
-        let support = self.lows.iter().map(|(_, l)| l).filter(|&l| l < x).max();
+        // Scans of the stored pivots (order does not matter for a min / max).
+        let (a, b) = self.highs.as_slices();
+        let resistance = a.iter().chain(b).map(|&(_, l)| l).filter(|&l| l > x).min();
+        let (a, b) = self.lows.as_slices();
+        let support = a.iter().chain(b).map(|&(_, l)| l).filter(|&l| l < x).max();
         let frac = |d: i64| (x > 0).then(|| fx_ratio(i128::from(d), i128::from(x)));
         Levels {
             support: support.and_then(|l| Price::from_units(l).ok()),

@@ -84,7 +84,20 @@ impl<T: Copy + Default, const N: usize> Ring<T, N> {
         self.len = 0;
     }
 
+    /// The values as two slices, oldest first (the second is empty unless
+    /// the values wrap around the end of the buffer).
+    #[inline]
+    pub(crate) fn as_slices(&self) -> (&[T], &[T]) {
+        let end = self.head + self.len;
+        if end <= N {
+            (&self.buf[self.head..end], &[])
+        } else {
+            (&self.buf[self.head..], &self.buf[..end - N])
+        }
+    }
+
     /// The values, oldest first.
+    #[cfg(test)]
     pub(crate) fn iter(&self) -> impl Iterator<Item = T> + '_ {
         (0..self.len).map(move |i| self.get(i))
     }
@@ -105,9 +118,12 @@ mod tests {
         assert_eq!(r.iter().collect::<Vec<_>>(), [2, 3, 4]);
         assert_eq!(r.pop_front(), Some(2));
         assert_eq!(r.iter().collect::<Vec<_>>(), [3, 4]);
+        // 3 sits at the end of the buffer, 4 wrapped to its start.
+        assert_eq!(r.as_slices(), (&[3][..], &[4][..]));
         r.push(5);
         r.push(6);
         assert_eq!(r.iter().collect::<Vec<_>>(), [4, 5, 6]);
+
         r.clear();
         assert_eq!(r.len(), 0);
         assert_eq!(r.front(), None);
