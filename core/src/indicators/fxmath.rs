@@ -29,19 +29,76 @@ fn div_2by1(hi: u64, lo: u64, d: u64) -> (u64, u64) {
     (q, r)
 }
 
-/// One quotient digit of `U / d` for a 192-bit `U = (u2, u1:u0)` and a
-/// normalised 128-bit divisor `d` (top bit set) with `U < d·2^64`: the digit
-/// (< 2^64) and the remainder (< `d`). Knuth's algorithm D, step D3 with both
-/// divisor limbs: the estimate from the top limbs is at most 2 too large
-/// (Knuth 4.3.1, theorem B) and is corrected against the exact product.
+/// `x·2^k` for `k < 64` as its top limb and low 128 bits, in 64-bit shifts
+/// (no branch: `(y >> 1) >> (63 − k)` is `y >> (64 − k)`, and 0 for `k = 0`).
 #[inline(always)]
-fn div_3by2(u2: u64, u1u0: u128, d: u128) -> (u64, u128) {
+fn shl_split(x: u128, k: u32) -> (u64, u128) {
+    debug_assert!(k < 64);
+    let (h, l) = ((x >> 64) as u64, x as u64);
+    let top = (h >> 1) >> (63 - k);
+    let mid = (h << k) | ((l >> 1) >> (63 - k));
+    (top, (u128::from(mid) << 64) | u128::from(l << k))
+}
+
+/// A normalised 64-bit divisor (top bit set) with its reciprocal
+/// `v = ⌊(2^128 − 1)/d⌋ − 2^64`, for Möller and Granlund's division by an
+/// invariant integer ("Improved division by invariant integers", IEEE Trans.
+/// Computers 60(2), 2011, algorithm 4): each quotient digit is then one
+/// 64×64-bit multiplication and two conditional corrections, exact for every
+/// `(u1·2^64 + u0) / d` with `u1 < d`.
+#[derive(Debug, Clone, Copy)]
+struct Recip64 {
+    d: u64,
+    v: u64,
+}
+
+impl Recip64 {
+    /// `d` must have its top bit set. One hardware division.
+    #[inline(always)]
+    fn new(d: u64) -> Recip64 {
+        debug_assert!(d >> 63 == 1);
+        // (2^128 − 1 − d·2^64) / d, high limb !d < d.
+        Recip64 {
+            d,
+            v: div_2by1(!d, u64::MAX, d).0,
+        }
+    }
+
+    /// `(u1·2^64 + u0) / d` and its remainder; `u1 < d` (algorithm 4).
+    #[inline(always)]
+    fn step(self, u1: u64, u0: u64) -> (u64, u64) {
+        debug_assert!(u1 < self.d);
+        let p = u128::from(self.v) * u128::from(u1);
+        let q = p.wrapping_add((u128::from(u1) << 64) | u128::from(u0));
+        let (mut q1, q0) = (((q >> 64) as u64).wrapping_add(1), q as u64);
+        let mut r = u0.wrapping_sub(q1.wrapping_mul(self.d));
+        if r > q0 {
+            q1 = q1.wrapping_sub(1);
+            r = r.wrapping_add(self.d);
+        }
+        if r >= self.d {
+            q1 += 1;
+            r -= self.d;
+        }
+        (q1, r)
+    }
+}
+
+/// One quotient digit of `U / d` for a 192-bit `U = (u2, u1:u0)` and a
+/// normalised 128-bit divisor `d` (top bit set, `d1` its top limb's
+/// reciprocal) with `U < d·2^64`: the digit (< 2^64) and the remainder
+/// (< `d`). Knuth's algorithm D, step D3 with both divisor limbs: the
+/// estimate from the top limbs is at most 2 too large (Knuth 4.3.1,
+/// theorem B) and is corrected against the exact product.
+#[inline(always)]
+fn div_3by2(u2: u64, u1u0: u128, d: u128, d1r: Recip64) -> (u64, u128) {
     let d1 = (d >> 64) as u64;
+    debug_assert!(d1r.d == d1);
     // u2 ≤ d1 because U < d·2^64; when equal the estimate is capped.
     let mut q = if u2 >= d1 {
         u64::MAX
     } else {
-        div_2by1(u2, (u1u0 >> 64) as u64, d1).0
+        d1r.step(u2, (u1u0 >> 64) as u64).0
     };
     // P = q·d as (hi: u64, lo: u128).
     let mul = |q: u64| -> (u64, u128) {
@@ -86,21 +143,18 @@ pub(crate) fn udiv_shl64(n: u128, d: u128) -> Option<u128> {
     // d ≥ 2^64: the quotient is below n, so it fits.
     // Normalise so d's top bit is set: N' = N·2^s = (u3, u2, u1, 0).
     let s = d.leading_zeros();
-    let d = d << s;
-    let (u3, u2u1) = if s == 0 {
-        (0u64, n)
-    } else {
-        ((n1 >> (64 - s)), n << s)
-    };
+    let (_, d) = shl_split(d, s);
+    let (u3, u2u1) = shl_split(n, s);
     // N' = u3·2^192 + u2u1·2^64; first digit from (u3, u2u1), second from
     // (remainder, 0).
     // (When n < 2^64 the first digit is 0: n·2^s < 2^128 ≤ d·2^64.)
+    let d1r = Recip64::new((d >> 64) as u64);
     let (qh, r) = if n1 == 0 {
-        (0, n << s)
+        (0, u2u1)
     } else {
-        div_3by2(u3, u2u1, d)
+        div_3by2(u3, u2u1, d, d1r)
     };
-    let (ql, _) = div_3by2((r >> 64) as u64, r << 64, d);
+    let (ql, _) = div_3by2((r >> 64) as u64, r << 64, d, d1r);
     Some((u128::from(qh) << 64) | u128::from(ql))
 }
 
@@ -175,22 +229,13 @@ impl ShlDiv {
 
 /// Division of [`Fx`] bits by a small period `n` (1 ≤ n ≤
 /// [`MAX_PERIOD_DIVISOR`]), truncated toward zero: the same bits as `x / n`
-/// (`Fx: Div<i128>`).
-///
-/// Two 128-by-64-bit steps of Möller and Granlund's division by an invariant
-/// integer ("Improved division by invariant integers", IEEE Trans. Computers
-/// 60(2), 2011, algorithm 4): `n` is normalised once (`d = n·2^k`, top bit
-/// set) and its reciprocal `v = ⌊(2^128 − 1)/d⌋ − 2^64` precomputed, so each
-/// quotient digit is one 64×64-bit multiplication and two conditional
-/// corrections, with no hardware division. The algorithm returns the exact
-/// quotient and remainder of `(u1·2^64 + u0) / d` for every `u1 < d`.
+/// (`Fx: Div<i128>`): `n` is normalised once (`d = n·2^k`, top bit set) with
+/// its [`Recip64`] reciprocal, and each division is two of its steps — no
+/// hardware division.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PeriodDiv {
-    /// `n << shift`, top bit set.
-    d: u64,
     shift: u32,
-    /// `⌊(2^128 − 1)/d⌋ − 2^64`.
-    v: u64,
+    recip: Recip64,
 }
 
 /// Largest divisor [`PeriodDiv`] accepts.
@@ -198,54 +243,25 @@ pub(crate) const MAX_PERIOD_DIVISOR: u64 = 1 << 11;
 
 impl PeriodDiv {
     /// Division by `n`; panics unless `1 ≤ n ≤` [`MAX_PERIOD_DIVISOR`].
-    pub(crate) const fn new(n: u64) -> PeriodDiv {
+    pub(crate) fn new(n: u64) -> PeriodDiv {
         assert!(
-            n >= 1 && n <= MAX_PERIOD_DIVISOR,
+            (1..=MAX_PERIOD_DIVISOR).contains(&n),
             "period divisor out of range"
         );
         let shift = n.leading_zeros();
-        let d = n << shift;
         PeriodDiv {
-            d,
             shift,
-            v: (u128::MAX / d as u128 - (1u128 << 64)) as u64,
+            recip: Recip64::new(n << shift),
         }
-    }
-
-    /// `(u1·2^64 + u0) / d` and its remainder, `u1 < d` (algorithm 4).
-    #[inline(always)]
-    fn step(self, u1: u64, u0: u64) -> (u64, u64) {
-        debug_assert!(u1 < self.d);
-        let p = u128::from(self.v) * u128::from(u1);
-        let q = p.wrapping_add((u128::from(u1) << 64) | u128::from(u0));
-        let (mut q1, q0) = (((q >> 64) as u64).wrapping_add(1), q as u64);
-        let mut r = u0.wrapping_sub(q1.wrapping_mul(self.d));
-        if r > q0 {
-            q1 = q1.wrapping_sub(1);
-            r = r.wrapping_add(self.d);
-        }
-        if r >= self.d {
-            q1 += 1;
-            r -= self.d;
-        }
-        (q1, r)
     }
 
     #[inline(always)]
     fn udiv(self, x: u128) -> u128 {
         // x·2^shift = (t2, t1, t0); t2 < 2^shift ≤ d.
-        let k = self.shift;
-        let (t2, t1, t0) = if k == 0 {
-            (0, (x >> 64) as u64, x as u64)
-        } else {
-            (
-                (x >> (128 - k)) as u64,
-                ((x << k) >> 64) as u64,
-                (x << k) as u64,
-            )
-        };
-        let (qh, r) = self.step(t2, t1);
-        let (ql, _) = self.step(r, t0);
+        let (t2, t1t0) = shl_split(x, self.shift);
+        let (t1, t0) = ((t1t0 >> 64) as u64, t1t0 as u64);
+        let (qh, r) = self.recip.step(t2, t1);
+        let (ql, _) = self.recip.step(r, t0);
         (u128::from(qh) << 64) | u128::from(ql)
     }
 
