@@ -158,6 +158,17 @@ pub(crate) fn udiv_shl64(n: u128, d: u128) -> Option<u128> {
     Some((u128::from(qh) << 64) | u128::from(ql))
 }
 
+/// `num / den` in [`Fx`] for `den > 0` and `num` below 2^63: the same bits
+/// as `fx_ratio(num, den)` (the quotient `⌊num·2^64/den⌋` is below 2^127:
+/// no saturation), by one 64-bit and one 128-by-64-bit division.
+#[inline(always)]
+pub(crate) fn ratio_u64(num: u64, den: u64) -> Fx {
+    debug_assert!(den > 0 && num >> 63 == 0);
+    let (h, r) = (num / den, num % den);
+    let (l, _) = div_2by1(r, 0, den);
+    Fx::from_bits(((u128::from(h) << 64) | u128::from(l)) as i128)
+}
+
 /// `a / b` in [`Fx`], truncated toward zero, saturating on overflow: the
 /// same bits as `a.saturating_div(b)`. Panics when `b` is zero, as that does.
 #[inline]
@@ -274,6 +285,37 @@ impl PeriodDiv {
     }
 }
 
+/// `⌊√t⌋`, exact: an `f64` estimate (within a few units of the root for
+/// every `t`, the root being below 2^64) corrected by exact integer
+/// comparisons until `r² ≤ t < (r + 1)²`, which defines the floor; after at
+/// most [`ISQRT_STEPS`] steps either way it falls back to `u128::isqrt`.
+#[inline(always)]
+fn isqrt(t: u128) -> u64 {
+    let est = (t as f64).sqrt();
+    // `as` saturates: the estimate is in [0, 2^64 − 1].
+    let mut r = est as u64;
+    let sq = |r: u64| u128::from(r) * u128::from(r);
+    let mut steps = 0;
+    while sq(r) > t {
+        r -= 1;
+        steps += 1;
+        if steps > ISQRT_STEPS {
+            return t.isqrt() as u64;
+        }
+    }
+    while r < u64::MAX && sq(r + 1) <= t {
+        r += 1;
+        steps += 1;
+        if steps > ISQRT_STEPS {
+            return t.isqrt() as u64;
+        }
+    }
+    r
+}
+
+/// Correction steps [`isqrt`] allows its estimate before falling back.
+const ISQRT_STEPS: u32 = 8;
+
 /// The Bollinger ratio `σ/mean` from the exact `D = N·Σx² − (Σx)²` and
 /// `sq = (Σx)²`: the same bits as
 /// `fx_ratio(D << s, sq).sqrt() >> (s / 2)` with the even scale `s` (≤ 48)
@@ -293,7 +335,7 @@ pub(crate) fn bollinger_rel(d: i128, sq: i128) -> Fx {
     let bits = y.to_bits() as u128;
     let up = 64 - s;
     if bits.leading_zeros() >= up {
-        Fx::from_bits((bits << up).isqrt() as i128)
+        Fx::from_bits(isqrt(bits << up) as i128)
     } else {
         y.sqrt() >> (s / 2)
     }
@@ -394,6 +436,36 @@ mod tests {
                 }
                 None => assert!(d >> 64 == 0 && n >> 64 >= d, "{n} {d}"),
             }
+        }
+    }
+
+    #[test]
+    fn isqrt_is_the_exact_floor_root() {
+        let mut rng = Rng(8);
+        let mut cases: Vec<u128> = edge_values();
+        for _ in 0..300_000 {
+            let r = u128::from(rng.next() >> (rng.next() % 64));
+            // Perfect squares, their neighbours, and random values.
+            cases.extend([r * r, (r * r).saturating_sub(1), r * r + 1, rng.any()]);
+        }
+        for t in cases {
+            assert_eq!(u128::from(isqrt(t)), t.isqrt(), "{t}");
+        }
+    }
+
+    #[test]
+    fn ratio_u64_equals_fx_ratio() {
+        let mut rng = Rng(7);
+        let mut cases: Vec<(u64, u64)> =
+            vec![(0, 1), (1, 1), (5, 3), (1 << 62, 1), (i64::MAX as u64, 3)];
+        for _ in 0..200_000 {
+            let n = (rng.any() as u64) >> 1;
+            let d = ((rng.any() as u64) >> 1).max(1);
+            cases.push((n, d));
+        }
+        for (n, d) in cases {
+            let want = Fx::from_bits(n as i128).saturating_div(Fx::from_bits(d as i128));
+            assert_eq!(ratio_u64(n, d), want, "{n} / {d}");
         }
     }
 
