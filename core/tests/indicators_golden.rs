@@ -88,7 +88,7 @@ impl Stream {
     fn push(&mut self, v: &FeatureVector) {
         self.digest.get_or_insert_with(Digest::new).vector(v);
         self.count += 1;
-        if self.count.is_multiple_of(CHUNK) {
+        if self.count % CHUNK == 0 {
             self.flush();
         }
     }

@@ -50,7 +50,13 @@
 //! trivial — the same inputs give the same bits on every machine, compiler
 //! and optimisation level — it lets rolling sums be exact instead of
 //! drifting, and it gives ~4 more decimal digits than `f64` at BTC prices.
-//! The cost is speed (128-bit division), measured by the `indicators` bench.
+//! The cost is speed (wide division), measured by the `indicators` bench;
+//! the hot operations (Fx division, division by a period or by 10^8, the
+//! Bollinger square root) go through exact fast paths in `fxmath` that
+//! return the same bits as the `fixed` operations they replace (checked
+//! against `fixed` in its tests and, for every feature vector, against
+//! digests written before those paths existed:
+//! `core/tests/indicators_golden.rs`).
 //! Money is never `Fx`: an indicator output is a score, not an amount.
 //! `Fx::to_num::<f64>()` gives a correctly
 //! rounded `f64` (deterministic as well) for a model or a report.
