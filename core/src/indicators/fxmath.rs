@@ -85,44 +85,38 @@ impl Recip64 {
 }
 
 /// One quotient digit of `U / d` for a 192-bit `U = (u2, u1:u0)` and a
-/// normalised 128-bit divisor `d` (top bit set, `d1` its top limb's
-/// reciprocal) with `U < d·2^64`: the digit (< 2^64) and the remainder
-/// (< `d`). Knuth's algorithm D, step D3 with both divisor limbs: the
-/// estimate from the top limbs is at most 2 too large (Knuth 4.3.1,
-/// theorem B) and is corrected against the exact product.
+/// normalised 128-bit divisor `d = d1:d0` (top bit set, `d1r` the reciprocal
+/// of `d1`) with `U < d·2^64`: the digit (< 2^64) and the remainder (< `d`).
+/// Knuth's algorithm D (4.3.1), steps D3–D4 for a two-limb divisor: the
+/// estimate `q̂ = ⌊(u2:u1)/d1⌋` (capped at 2^64 − 1) is at least the digit
+/// and at most 2 above it; the D3 test `q̂·d0 > r̂·2^64 + u0` uses the whole
+/// divisor, so it holds exactly while `q̂·d > U`, and stops at the digit.
 #[inline(always)]
 fn div_3by2(u2: u64, u1u0: u128, d: u128, d1r: Recip64) -> (u64, u128) {
-    let d1 = (d >> 64) as u64;
-    debug_assert!(d1r.d == d1);
-    // u2 ≤ d1 because U < d·2^64; when equal the estimate is capped.
-    let mut q = if u2 >= d1 {
-        u64::MAX
+    let (d1, d0) = ((d >> 64) as u64, d as u64);
+    let (u1, u0) = ((u1u0 >> 64) as u64, u1u0 as u64);
+    debug_assert!(d1r.d == d1 && u2 <= d1);
+    // q̂ and r̂ = (u2:u1) − q̂·d1 (r̂ may reach 2^64 when q̂ is capped).
+    let (mut q, mut rhat) = if u2 >= d1 {
+        (u64::MAX, u128::from(u1) + u128::from(d1))
     } else {
-        d1r.step(u2, (u1u0 >> 64) as u64).0
+        let (q, r) = d1r.step(u2, u1);
+        (q, u128::from(r))
     };
-    // P = q·d as (hi: u64, lo: u128).
-    let mul = |q: u64| -> (u64, u128) {
-        let p0 = u128::from(q) * (d as u64 as u128);
-        let p1 = u128::from(q) * u128::from(d1);
-        let (lo, carry) = p0.overflowing_add(p1 << 64);
-        ((p1 >> 64) as u64 + u64::from(carry), lo)
-    };
-    let (mut ph, mut pl) = mul(q);
-    // While P > U: q −= 1, P −= d (at most twice).
-    while (ph, pl) > (u2, u1u0) {
+    // D3: once r̂ ≥ 2^64, q̂·d0 < 2^128 ≤ r̂·2^64 and the test is false.
+    while rhat >> 64 == 0 && u128::from(q) * u128::from(d0) > ((rhat << 64) | u128::from(u0)) {
         q -= 1;
-        let (lo, borrow) = pl.overflowing_sub(d);
-        pl = lo;
-        ph -= u64::from(borrow);
+        rhat += u128::from(d1);
     }
-    // U − P < d: its high limb is zero.
-    (q, u1u0.wrapping_sub(pl))
+    // U − q·d = r̂·2^64 + u0 − q·d0, in [0, d): exact modulo 2^128.
+    let rem = ((rhat << 64) | u128::from(u0)).wrapping_sub(u128::from(q) * u128::from(d0));
+    (q, rem)
 }
 
 /// `⌊n·2^64 / d⌋` when it fits 128 bits, `None` otherwise; `d ≠ 0`.
 /// (The unsigned core of `I64F64` division: `fixed` computes the same
 /// quotient with a general 256-by-128-bit division.)
-#[inline]
+#[inline(always)]
 pub(crate) fn udiv_shl64(n: u128, d: u128) -> Option<u128> {
     debug_assert!(d != 0);
     let (n1, n0) = ((n >> 64) as u64, n as u64);
@@ -171,7 +165,7 @@ pub(crate) fn ratio_u64(num: u64, den: u64) -> Fx {
 
 /// `a / b` in [`Fx`], truncated toward zero, saturating on overflow: the
 /// same bits as `a.saturating_div(b)`. Panics when `b` is zero, as that does.
-#[inline]
+#[inline(always)]
 pub(crate) fn fx_div(a: Fx, b: Fx) -> Fx {
     let (x, y) = (a.to_bits(), b.to_bits());
     if y == 0 {
@@ -436,6 +430,40 @@ mod tests {
                 }
                 None => assert!(d >> 64 == 0 && n >> 64 >= d, "{n} {d}"),
             }
+        }
+    }
+
+    #[test]
+    fn a_quotient_digit_is_exact_including_the_capped_estimate() {
+        // q·d + rem == U and rem < d, with U's top limb equal to d's (the
+        // estimate capped at 2^64 − 1, r̂ possibly ≥ 2^64) and below it.
+        let mut rng = Rng(9);
+        for i in 0..200_000 {
+            let d = (u128::from(rng.next()) << 64 | u128::from(rng.next())) | 1 << 127;
+            let (d1, d0) = ((d >> 64) as u64, d as u64);
+            let u2 = if i % 2 == 0 { d1 } else { rng.next() % d1 };
+            let u1 = if u2 == d1 {
+                rng.next() % d0.max(1)
+            } else {
+                rng.next()
+            };
+            if u2 == d1 && d0 == 0 {
+                continue;
+            }
+            let u1u0 = u128::from(u1) << 64 | u128::from(rng.next());
+            let (q, rem) = div_3by2(u2, u1u0, d, Recip64::new(d1));
+            assert!(rem < d);
+            // q·d + rem as 192 bits.
+            let p0 = u128::from(q) * u128::from(d0);
+            let p1 = u128::from(q) * u128::from(d1);
+            let (lo, c1) = p0.overflowing_add(p1 << 64);
+            let (lo, c2) = lo.overflowing_add(rem);
+            let hi = (p1 >> 64) + u128::from(c1) + u128::from(c2);
+            assert_eq!(
+                (hi, lo),
+                (u128::from(u2), u1u0),
+                "d {d} u2 {u2} u1u0 {u1u0}"
+            );
         }
     }
 
