@@ -5,12 +5,13 @@
 //! Every function here returns **the same bits** as the `fixed` operation it
 //! replaces (named in its docs), for every input: each computes the exact
 //! mathematical result (a floor or a truncation of an exact rational or
-//! root), only with fewer and cheaper machine operations — 64-bit limbs and
-//! one hardware-sized division per quotient digit instead of `fixed`'s
-//! general 256-by-128-bit routine, multiplications by precomputed
-//! reciprocals whose exactness is proved next to them, and an integer square
-//! root that is exact by definition. Inputs outside a fast path's proved
-//! range go to the `fixed` operation itself. The tests below compare each
+//! root), only with fewer and cheaper machine operations — 64-bit limbs
+//! with one hardware division per Fx division (Knuth's algorithm D with
+//! Möller–Granlund reciprocals) instead of `fixed`'s general 256-by-128-bit
+//! routine, multiplications by precomputed reciprocals whose exactness is
+//! proved next to them, and an integer square root whose floating-point
+//! estimate is corrected by exact integer comparisons. Inputs outside a fast
+//! path's proved range go to the `fixed` operation (or `u128::isqrt`). The tests below compare each
 //! function with `fixed` on edge cases and on random inputs of every
 //! magnitude, and `core/tests/indicators_golden.rs` checks every feature
 //! vector against digests written before these paths existed.
