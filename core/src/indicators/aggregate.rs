@@ -137,7 +137,18 @@ impl Aggregator {
             self.gaps += 1;
         }
         self.last_input_ms = Some(c.open_time_ms);
-        let start = self.target.bucket_start(c.open_time_ms);
+        let span = self.target.ms();
+        // Inside the open bucket its open time is the bucket start (saves a
+        // division per input candle); otherwise compute it.
+        let start = match self.current {
+            Some(cur)
+                if c.open_time_ms >= cur.candle.open_time_ms
+                    && c.open_time_ms - cur.candle.open_time_ms < span =>
+            {
+                cur.candle.open_time_ms
+            }
+            _ => self.target.bucket_start(c.open_time_ms),
+        };
         if let Some(cur) = self.current {
             if cur.candle.open_time_ms != start {
                 out.push(cur);
@@ -166,7 +177,7 @@ impl Aggregator {
                 });
             }
         }
-        if c.next_open_ms() == start + self.target.ms() {
+        if c.next_open_ms() == start + span {
             if let Some(cur) = self.current.take() {
                 out.push(cur);
             }

@@ -1,9 +1,10 @@
 //! Bollinger bands over the close and their width.
 
 use super::candle::{Candle, Run};
+use super::fxmath::{bollinger_rel, ShlDiv};
 use super::ma::MAX_WINDOW;
 use super::ring::Ring;
-use super::{fx_ratio, Fx};
+use super::Fx;
 use crate::num::SCALE;
 
 /// Bollinger bands and width, one reading.
@@ -37,6 +38,9 @@ pub struct Bollinger<const N: usize> {
 }
 
 impl<const N: usize> Bollinger<N> {
+    /// Division of the window sum by `N·10^8` (a precomputed reciprocal).
+    const MEAN: ShlDiv = ShlDiv::new(N as u64 * SCALE as u64);
+
     /// A new BB(N, `k`); panics unless `2 ≤ N ≤` [`MAX_WINDOW`] and `k ≥ 0`.
     pub fn new(k: Fx) -> Self {
         assert!(N >= 2 && N <= MAX_WINDOW, "Bollinger window out of range");
@@ -74,7 +78,7 @@ impl<const N: usize> Bollinger<N> {
             return None;
         }
         let n = N as i128;
-        let middle = fx_ratio(self.sum, n * i128::from(SCALE));
+        let middle = Self::MEAN.ratio(self.sum);
         if self.sum == 0 {
             return Some(Bands {
                 middle,
@@ -88,11 +92,11 @@ impl<const N: usize> Bollinger<N> {
         let sq = self.sum * self.sum;
         let d = n * self.sum_sq - sq;
         debug_assert!(d >= 0);
-        // (σ/mean)² = D / (Σx)² ≤ N − 1 < 2^10. Scale by 2^s (s even, at most
-        // 48, and D·2^s must fit) so the fixed-point root keeps its digits.
-        let room = d.leading_zeros().saturating_sub(2);
-        let s = room.min(48) & !1;
-        let rel = fx_ratio(d << s, sq).sqrt() >> (s / 2);
+        // (σ/mean)² = D / (Σx)² ≤ N − 1 < 2^10. Scaled by 2^s (s even, at
+        // most 48, and D·2^s must fit) so the fixed-point root keeps its
+        // digits: `fx_ratio(D << s, (Σx)²).sqrt() >> (s / 2)`, computed by
+        // an exact integer square root (see `bollinger_rel`).
+        let rel = bollinger_rel(d, sq);
         let half = (rel * self.k).saturating_mul(middle);
         Some(Bands {
             middle,

@@ -3,6 +3,7 @@
 
 use super::bands::Bollinger;
 use super::candle::{Candle, GapDetector, Step, Timeframe};
+use super::fxmath::fx_div;
 use super::levels::SupportResistance;
 use super::ma::{Ema, Sma};
 use super::macd::Macd;
@@ -240,8 +241,7 @@ impl IndicatorSet {
         let close = fx_price(c.close);
         v.set(
             Feature::AtrPct,
-            atr.filter(|_| close > Fx::ZERO)
-                .map(|a| a.saturating_div(close)),
+            atr.filter(|_| close > Fx::ZERO).map(|a| fx_div(a, close)),
         );
         if let Some(a) = self.adx.update(c) {
             v.set(Feature::Adx, Some(a.adx));

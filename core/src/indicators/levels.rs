@@ -19,7 +19,7 @@
 //! pivots), independent of history length.
 
 use super::candle::{Candle, Run};
-use super::fx_ratio;
+use super::fxmath::ratio_u64;
 use super::ring::Ring;
 use super::Fx;
 use crate::num::Price;
@@ -134,9 +134,29 @@ impl SupportResistance {
 
     fn levels(&self, close: Price) -> Levels {
         let x = close.units();
-        let resistance = self.highs.iter().map(|(_, l)| l).filter(|&l| l > x).min();
-        let support = self.lows.iter().map(|(_, l)| l).filter(|&l| l < x).max();
-        let frac = |d: i64| (x > 0).then(|| fx_ratio(i128::from(d), i128::from(x)));
+        // Branch-free scans of the stored pivots (order does not matter for
+        // a min / max). Pivot levels are candle prices, within
+        // `1..=MAX_CANDLE_PRICE_UNITS`, so `i64::MAX` / `i64::MIN` are free
+        // to mean "none".
+        let mut resistance = i64::MAX;
+        let (a, b) = self.highs.as_slices();
+        for s in [a, b] {
+            for &(_, l) in s {
+                debug_assert!(l > i64::MIN && l < i64::MAX);
+                resistance = resistance.min(if l > x { l } else { i64::MAX });
+            }
+        }
+        let mut support = i64::MIN;
+        let (a, b) = self.lows.as_slices();
+        for s in [a, b] {
+            for &(_, l) in s {
+                support = support.max(if l < x { l } else { i64::MIN });
+            }
+        }
+        let resistance = (resistance != i64::MAX).then_some(resistance);
+        let support = (support != i64::MIN).then_some(support);
+        // d > 0 and x > 0 here: `fx_ratio(d, x)` by one 64-bit division step.
+        let frac = |d: i64| (x > 0).then(|| ratio_u64(d as u64, x as u64));
         Levels {
             support: support.and_then(|l| Price::from_units(l).ok()),
             resistance: resistance.and_then(|l| Price::from_units(l).ok()),
@@ -165,6 +185,7 @@ impl SupportResistance {
 mod tests {
     use super::*;
     use crate::indicators::candle::Timeframe;
+    use crate::indicators::fx_ratio;
     use crate::num::Wide;
 
     fn hl(i: i64, h: i64, l: i64, c: i64) -> Candle {

@@ -2,8 +2,9 @@
 //! (seeded with the SMA of its first `n` closes, as TA-Lib does).
 
 use super::candle::{Candle, Run};
+use super::fxmath::{PeriodDiv, ShlDiv};
 use super::ring::Ring;
-use super::{fx_price, fx_ratio, Fx};
+use super::{fx_price, Fx};
 use crate::num::SCALE;
 
 /// Longest window any indicator accepts (a named limit, and the bound under
@@ -26,6 +27,9 @@ impl<const N: usize> Default for Sma<N> {
 }
 
 impl<const N: usize> Sma<N> {
+    /// Division of the window sum by `N·10^8` (a precomputed reciprocal).
+    const MEAN: ShlDiv = ShlDiv::new(N as u64 * SCALE as u64);
+
     /// A new, empty SMA(N).
     pub fn new() -> Self {
         assert!(N > 0 && N <= MAX_WINDOW, "SMA window out of range");
@@ -52,8 +56,7 @@ impl<const N: usize> Sma<N> {
 
     /// The current value, `None` while warming up.
     pub fn value(&self) -> Option<Fx> {
-        self.is_ready()
-            .then(|| fx_ratio(self.sum, N as i128 * i128::from(SCALE)))
+        self.is_ready().then(|| Self::MEAN.ratio(self.sum))
     }
 
     /// Whether `N` contiguous candles are in.
@@ -81,6 +84,10 @@ pub(crate) struct EmaCore {
     period: u32,
     count: u32,
     value: Fx,
+    /// Division by `period` (the seed mean).
+    by_period: PeriodDiv,
+    /// Division by `period + 1` (the smoothing).
+    by_period_1: PeriodDiv,
 }
 
 impl EmaCore {
@@ -93,6 +100,8 @@ impl EmaCore {
             period,
             count: 0,
             value: Fx::ZERO,
+            by_period: PeriodDiv::new(period as u64),
+            by_period_1: PeriodDiv::new(period as u64 + 1),
         }
     }
 
@@ -111,11 +120,11 @@ impl EmaCore {
             if self.count < self.period {
                 return None;
             }
-            self.value /= i128::from(self.period);
+            self.value = self.by_period.div(self.value);
         } else {
             // value += (x − value) · 2 / (n + 1): one exact multiply, one
             // truncating division.
-            self.value += (x - self.value) * 2 / i128::from(self.period + 1);
+            self.value += self.by_period_1.div((x - self.value) * 2);
         }
         Some(self.value)
     }

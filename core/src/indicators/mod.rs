@@ -50,7 +50,13 @@
 //! trivial — the same inputs give the same bits on every machine, compiler
 //! and optimisation level — it lets rolling sums be exact instead of
 //! drifting, and it gives ~4 more decimal digits than `f64` at BTC prices.
-//! The cost is speed (128-bit division), measured by the `indicators` bench.
+//! The cost is speed (wide division), measured by the `indicators` bench;
+//! the hot operations (Fx division, division by a period or by 10^8, the
+//! Bollinger square root) go through exact fast paths in `fxmath` that
+//! return the same bits as the `fixed` operations they replace (checked
+//! against `fixed` in its tests and, for every feature vector, against
+//! digests written before those paths existed:
+//! `core/tests/indicators_golden.rs`).
 //! Money is never `Fx`: an indicator output is a score, not an amount.
 //! `Fx::to_num::<f64>()` gives a correctly
 //! rounded `f64` (deterministic as well) for a model or a report.
@@ -78,6 +84,7 @@ pub mod aggregate;
 pub mod bands;
 pub mod candle;
 pub mod features;
+mod fxmath;
 pub mod levels;
 pub mod ma;
 pub mod macd;
@@ -118,13 +125,16 @@ pub fn fx_price(p: Price) -> Fx {
 /// range, which the candle limits keep far away).
 #[inline]
 pub fn fx_units(units: i128) -> Fx {
-    fx_ratio(units, i128::from(SCALE))
+    UNITS.ratio(units)
 }
+
+/// Division by 10^8 with a precomputed reciprocal ([`fxmath::ShlDiv`]).
+const UNITS: fxmath::ShlDiv = fxmath::ShlDiv::new(SCALE as u64);
 
 /// `num / den` as an [`Fx`], one truncating division of the exact integers;
 /// saturates on overflow; `den` must not be zero.
 #[inline]
 pub fn fx_ratio(num: i128, den: i128) -> Fx {
     debug_assert!(den != 0, "fx_ratio: division by zero");
-    Fx::from_bits(num).saturating_div(Fx::from_bits(den))
+    fxmath::fx_div(Fx::from_bits(num), Fx::from_bits(den))
 }

@@ -11,6 +11,17 @@ pub(crate) struct Ring<T: Copy + Default, const N: usize> {
 }
 
 impl<T: Copy + Default, const N: usize> Ring<T, N> {
+    /// `i mod N` for `i < 2N` (a compare instead of a division by `N`).
+    #[inline(always)]
+    fn wrap(i: usize) -> usize {
+        debug_assert!(i < 2 * N);
+        if i >= N {
+            i - N
+        } else {
+            i
+        }
+    }
+
     pub(crate) fn new() -> Self {
         assert!(N > 0, "a ring needs a capacity");
         Ring {
@@ -24,14 +35,14 @@ impl<T: Copy + Default, const N: usize> Ring<T, N> {
     #[inline]
     pub(crate) fn push(&mut self, v: T) -> Option<T> {
         if self.len < N {
-            let at = (self.head + self.len) % N;
+            let at = Self::wrap(self.head + self.len);
             self.buf[at] = v;
             self.len += 1;
             None
         } else {
             let old = self.buf[self.head];
             self.buf[self.head] = v;
-            self.head = (self.head + 1) % N;
+            self.head = Self::wrap(self.head + 1);
             Some(old)
         }
     }
@@ -46,7 +57,7 @@ impl<T: Copy + Default, const N: usize> Ring<T, N> {
     #[inline]
     pub(crate) fn pop_front(&mut self) -> Option<T> {
         let v = self.front()?;
-        self.head = (self.head + 1) % N;
+        self.head = Self::wrap(self.head + 1);
         self.len -= 1;
         Some(v)
     }
@@ -55,7 +66,7 @@ impl<T: Copy + Default, const N: usize> Ring<T, N> {
     #[inline]
     pub(crate) fn get(&self, i: usize) -> T {
         debug_assert!(i < self.len);
-        self.buf[(self.head + i) % N]
+        self.buf[Self::wrap(self.head + i)]
     }
 
     #[cfg(test)]
@@ -73,7 +84,20 @@ impl<T: Copy + Default, const N: usize> Ring<T, N> {
         self.len = 0;
     }
 
+    /// The values as two slices, oldest first (the second is empty unless
+    /// the values wrap around the end of the buffer).
+    #[inline]
+    pub(crate) fn as_slices(&self) -> (&[T], &[T]) {
+        let end = self.head + self.len;
+        if end <= N {
+            (&self.buf[self.head..end], &[])
+        } else {
+            (&self.buf[self.head..], &self.buf[..end - N])
+        }
+    }
+
     /// The values, oldest first.
+    #[cfg(test)]
     pub(crate) fn iter(&self) -> impl Iterator<Item = T> + '_ {
         (0..self.len).map(move |i| self.get(i))
     }
@@ -94,9 +118,12 @@ mod tests {
         assert_eq!(r.iter().collect::<Vec<_>>(), [2, 3, 4]);
         assert_eq!(r.pop_front(), Some(2));
         assert_eq!(r.iter().collect::<Vec<_>>(), [3, 4]);
+        // 3 sits at the end of the buffer, 4 wrapped to its start.
+        assert_eq!(r.as_slices(), (&[3][..], &[4][..]));
         r.push(5);
         r.push(6);
         assert_eq!(r.iter().collect::<Vec<_>>(), [4, 5, 6]);
+
         r.clear();
         assert_eq!(r.len(), 0);
         assert_eq!(r.front(), None);

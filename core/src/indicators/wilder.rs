@@ -13,6 +13,7 @@
 //!   average of DX.
 
 use super::candle::{Candle, Run};
+use super::fxmath::{fx_div, PeriodDiv};
 use super::ma::MAX_WINDOW;
 use super::{fx_units, Fx, HUNDRED};
 
@@ -23,6 +24,7 @@ pub(crate) struct WilderAvg {
     period: u32,
     count: u32,
     value: Fx,
+    by_period: PeriodDiv,
 }
 
 impl WilderAvg {
@@ -35,6 +37,7 @@ impl WilderAvg {
             period,
             count: 0,
             value: Fx::ZERO,
+            by_period: PeriodDiv::new(period as u64),
         }
     }
 
@@ -47,9 +50,9 @@ impl WilderAvg {
             if self.count < self.period {
                 return None;
             }
-            self.value /= n;
+            self.value = self.by_period.div(self.value);
         } else {
-            self.value = (self.value * (n - 1) + x) / n;
+            self.value = self.by_period.div(self.value * (n - 1) + x);
         }
         Some(self.value)
     }
@@ -187,7 +190,7 @@ impl Rsi {
                 self.value = Some(if total == Fx::ZERO {
                     HUNDRED / 2
                 } else {
-                    (g * HUNDRED).saturating_div(total)
+                    fx_div(g * HUNDRED, total)
                 });
             }
         }
@@ -232,6 +235,7 @@ pub struct AdxValue {
 pub struct Adx {
     run: Run,
     period: u32,
+    by_period: PeriodDiv,
     prev: Option<Prev>,
     /// Moves seen in this run (candles after the first).
     moves: u32,
@@ -249,6 +253,7 @@ impl Adx {
         Adx {
             run: Run::new(),
             period,
+            by_period: PeriodDiv::new(u64::from(period)),
             prev: None,
             moves: 0,
             s_tr: Fx::ZERO,
@@ -281,20 +286,20 @@ impl Adx {
             let tr = fx_units(i128::from(p.true_range(c)));
             let (plus, minus) = (fx_units(i128::from(plus)), fx_units(i128::from(minus)));
             self.moves += 1;
-            let n = i128::from(self.period);
+            let by_n = self.by_period;
             if self.moves < self.period {
                 self.s_tr += tr;
                 self.s_plus += plus;
                 self.s_minus += minus;
             } else {
-                self.s_tr = self.s_tr - self.s_tr / n + tr;
-                self.s_plus = self.s_plus - self.s_plus / n + plus;
-                self.s_minus = self.s_minus - self.s_minus / n + minus;
+                self.s_tr = self.s_tr - by_n.div(self.s_tr) + tr;
+                self.s_plus = self.s_plus - by_n.div(self.s_plus) + plus;
+                self.s_minus = self.s_minus - by_n.div(self.s_minus) + minus;
                 let di = |s: Fx| {
                     if self.s_tr == Fx::ZERO {
                         Fx::ZERO
                     } else {
-                        (s * HUNDRED).saturating_div(self.s_tr)
+                        fx_div(s * HUNDRED, self.s_tr)
                     }
                 };
                 let (pdi, mdi) = (di(self.s_plus), di(self.s_minus));
@@ -303,7 +308,7 @@ impl Adx {
                 let dx = if sum == Fx::ZERO {
                     Fx::ZERO
                 } else {
-                    ((pdi - mdi).abs() * HUNDRED).saturating_div(sum)
+                    fx_div((pdi - mdi).abs() * HUNDRED, sum)
                 };
                 self.value = self.adx.push(dx).map(|adx| AdxValue {
                     adx,
