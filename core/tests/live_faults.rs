@@ -192,13 +192,19 @@ fn dropped_duplicated_and_reordered_diffs_are_each_detected_and_resynced() {
             },
         ),
     ] {
+        // A diff lost while the book is already resyncing (its buffered
+        // diffs are covered by the snapshot) is no gap: on a loaded machine
+        // a resync can span the next fault. So run until the book itself
+        // has resynced four times (the duplicate case needs none).
+        let resyncs_wanted = if name == "duplicate" { 0 } else { 4 };
         let r = run(
             faults,
             false,
             20.0,
             |_| {},
-            |s, sim| {
+            move |s, sim| {
                 (sim.diffs_dropped + sim.diffs_duplicated + sim.diffs_reordered) >= 4
+                    && s.resyncs.load(Ordering::Relaxed) >= resyncs_wanted
                     && live_again(s)
             },
             Duration::from_secs(60),
@@ -209,7 +215,7 @@ fn dropped_duplicated_and_reordered_diffs_are_each_detected_and_resynced() {
             // A missing diff is a gap: stale, snapshot, resync.
             "drop" => {
                 assert!(r.sim.diffs_dropped >= 4);
-                assert!(b.gaps >= 4 && b.resyncs >= 3, "{b:?}");
+                assert!(b.gaps >= 4 && b.resyncs >= 4, "{b:?}");
             }
             // A repeated diff is stale and dropped: no resync needed.
             "duplicate" => {
@@ -219,7 +225,7 @@ fn dropped_duplicated_and_reordered_diffs_are_each_detected_and_resynced() {
             // A swapped pair: the later one is a gap, then resync.
             _ => {
                 assert!(r.sim.diffs_reordered >= 4);
-                assert!(b.gaps >= 4 && b.resyncs >= 3, "{b:?}");
+                assert!(b.gaps >= 4 && b.resyncs >= 4, "{b:?}");
             }
         }
         assert_eq!(r.out.counters.reconnects, 0, "{name}: no reconnect needed");
