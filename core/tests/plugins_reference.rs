@@ -125,6 +125,22 @@ fn intent_name(k: t::IntentKind) -> &'static str {
     }
 }
 
+/// A confidence with only its score and size multiplier set (what the risk
+/// and strategy tables give).
+fn confidence(score: i64, size_multiplier: i64) -> t::Confidence {
+    t::Confidence {
+        score,
+        rsi: 0,
+        macd: 0,
+        volume: 0,
+        trend: 0,
+        levels: 0,
+        sentiment: 0,
+        gru: 0,
+        size_multiplier,
+    }
+}
+
 const TRANSITIONAL: t::Regime = t::Regime {
     kind: t::RegimeKind::Transitional,
     confidence: 0,
@@ -240,17 +256,7 @@ fn plugins_reference_risk_boundaries_hold_through_the_host() {
             f.ready = c.ready;
             f.atr = c.atr;
             f.atr_pct = c.atr_pct;
-            let conf = t::Confidence {
-                score: 0,
-                rsi: 0,
-                macd: 0,
-                volume: 0,
-                trend: 0,
-                levels: 0,
-                sentiment: 0,
-                gru: 0,
-                size_multiplier: c.size_multiplier,
-            };
+            let conf = confidence(0, c.size_multiplier);
             let account = t::Account {
                 position_qty: c.position_qty,
                 avg_entry: c.avg_entry,
@@ -304,17 +310,7 @@ fn plugins_reference_strategy_boundaries_hold_through_the_host() {
             confidence: 0,
             run: 1,
         };
-        let conf = t::Confidence {
-            score: c.score,
-            rsi: 0,
-            macd: 0,
-            volume: 0,
-            trend: 0,
-            levels: 0,
-            sentiment: 0,
-            gru: 0,
-            size_multiplier: c.size_multiplier,
-        };
+        let conf = confidence(c.score, c.size_multiplier);
         let risk = t::Risk {
             size_fraction: c.size_fraction,
             stop_price: c.risk_stop,

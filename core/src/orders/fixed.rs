@@ -64,6 +64,21 @@ impl<const N: usize> FixedStr<N> {
         out
     }
 
+    /// `a` followed by `b`, cut to at most `N` bytes (at a character
+    /// boundary), as [`FixedStr::truncated`] of the two joined, without
+    /// allocating.
+    pub fn joined(a: &str, b: &str) -> Self {
+        let mut out = Self::truncated(a);
+        let used = usize::from(out.len);
+        let mut end = b.len().min(N.min(usize::from(u8::MAX)) - used);
+        while !b.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.buf[used..used + end].copy_from_slice(&b.as_bytes()[..end]);
+        out.len = (used + end) as u8;
+        out
+    }
+
     /// The text.
     pub fn as_str(&self) -> &str {
         // Built only from whole `&str`s cut at character boundaries.
@@ -117,5 +132,28 @@ mod tests {
         assert_eq!(FixedStr::<3>::truncated("aéb").as_str(), "aé");
         assert_eq!(FixedStr::<2>::truncated("aéb").as_str(), "a");
         assert!(FixedStr::<4>::EMPTY.is_empty());
+    }
+
+    #[test]
+    fn orders_fixed_str_joined_equals_the_joined_text_cut() {
+        for (a, b) in [
+            ("abc", ".s"),
+            ("abcdef", ".s"),
+            ("abcdefgh", ".s"),
+            ("aé", "éb"),
+            ("", "xy"),
+        ] {
+            let whole = format!("{a}{b}");
+            assert_eq!(
+                FixedStr::<7>::joined(a, b),
+                FixedStr::<7>::truncated(&whole),
+                "{whole}"
+            );
+            assert_eq!(
+                FixedStr::<4>::joined(a, b),
+                FixedStr::<4>::truncated(&whole),
+                "{whole}"
+            );
+        }
     }
 }

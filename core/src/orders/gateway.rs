@@ -696,11 +696,8 @@ impl Gateway {
         if filled.is_zero() {
             return;
         }
-        let mut name = String::with_capacity(super::fixed::MAX_CLIENT_ID_LEN);
-        name.push_str(p.entry.client_id.as_str());
-        name.push_str(STOP_ID_SUFFIX);
         let stop = OrderIntent {
-            client_id: ClientId::truncated(&name),
+            client_id: ClientId::joined(p.entry.client_id.as_str(), STOP_ID_SUFFIX),
             symbol: p.entry.symbol,
             side: Side::Sell,
             order_type: OrderType::StopLoss,

@@ -1,15 +1,13 @@
 //! wit-bindgen glue for the `regime-plugin` world (wasm32 only).
 
 use crate::logic::{Classifier, NAME, VERSION};
-use alloc::string::{String, ToString};
-use alloc::vec::Vec;
 use kairos_plugin_sdk::runtime::GuestCell;
 
 wit_bindgen::generate!({ path: "../../wit", world: "regime-plugin" });
 kairos_plugin_sdk::wit_conversions!(crate::glue::kairos::plugin::types; base);
 
-use exports::kairos::plugin::{lifecycle, regime_api};
-use kairos::plugin::types::{Bar, Info, Param, Regime};
+use exports::kairos::plugin::regime_api;
+use kairos::plugin::types::{Bar, Regime};
 
 kairos_plugin_sdk::guest_runtime!();
 
@@ -17,30 +15,7 @@ static PLUGIN: GuestCell<Classifier> = GuestCell::new(Classifier::new());
 
 struct Component;
 
-impl lifecycle::Guest for Component {
-    fn describe() -> Info {
-        PLUGIN.with(|p| Info {
-            name: NAME.to_string(),
-            version: VERSION.to_string(),
-            params: kairos_plugin_sdk::convert::param_rows(p.params())
-                .map(|(name, value, description)| Param {
-                    name,
-                    value,
-                    description,
-                })
-                .collect(),
-        })
-    }
-    fn set_param(name: String, value: i64) -> Result<(), String> {
-        PLUGIN.with_mut(|p| p.set_param(&name, value).map_err(|e| e.to_string()))
-    }
-    fn save_state() -> Vec<u8> {
-        PLUGIN.with(|p| p.save_state())
-    }
-    fn load_state(state: Vec<u8>) -> Result<(), String> {
-        PLUGIN.with_mut(|p| p.load_state(&state).map_err(|e| e.to_string()))
-    }
-}
+kairos_plugin_sdk::lifecycle_guest!(Component, PLUGIN, NAME, VERSION);
 
 impl regime_api::Guest for Component {
     fn classify(bar: Bar) -> Regime {

@@ -51,6 +51,52 @@ macro_rules! guest_runtime {
     };
 }
 
+/// Implements the WIT `lifecycle` interface (describe, set-param,
+/// save-state, load-state) for `$component` over the plugin held in
+/// `$plugin` (a [`GuestCell`] of a type with `params`, `set_param`,
+/// `save_state` and `load_state`), named `$name` / `$version`. Expand once,
+/// in the plugin's wasm32-only glue, after `wit_bindgen::generate!` (the
+/// generated `exports::kairos::plugin::lifecycle` and `types::{Info, Param}`
+/// must be in scope of the glue module).
+#[macro_export]
+macro_rules! lifecycle_guest {
+    ($component:ty, $plugin:expr, $name:expr, $version:expr) => {
+        impl exports::kairos::plugin::lifecycle::Guest for $component {
+            fn describe() -> kairos::plugin::types::Info {
+                $plugin.with(|p| kairos::plugin::types::Info {
+                    name: alloc::string::ToString::to_string($name),
+                    version: alloc::string::ToString::to_string($version),
+                    params: $crate::convert::param_rows(p.params())
+                        .map(|(name, value, description)| kairos::plugin::types::Param {
+                            name,
+                            value,
+                            description,
+                        })
+                        .collect(),
+                })
+            }
+            fn set_param(
+                name: alloc::string::String,
+                value: i64,
+            ) -> Result<(), alloc::string::String> {
+                $plugin.with_mut(|p| {
+                    p.set_param(&name, value)
+                        .map_err(|e| alloc::string::ToString::to_string(&e))
+                })
+            }
+            fn save_state() -> alloc::vec::Vec<u8> {
+                $plugin.with(|p| p.save_state())
+            }
+            fn load_state(state: alloc::vec::Vec<u8>) -> Result<(), alloc::string::String> {
+                $plugin.with_mut(|p| {
+                    p.load_state(&state)
+                        .map_err(|e| alloc::string::ToString::to_string(&e))
+                })
+            }
+        }
+    };
+}
+
 /// `memcmp` for the `no_std` guest: the wasm32-wasip2 target expects it
 /// from wasi-libc, which a `no_std` build does not link, and core's slice
 /// and string equality call it. A plain byte loop (LLVM does not turn a

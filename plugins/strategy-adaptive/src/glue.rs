@@ -1,16 +1,15 @@
 //! wit-bindgen glue for the `strategy-plugin` world (wasm32 only).
 
 use crate::logic::{Strategy, NAME, VERSION};
-use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use kairos_plugin_sdk::runtime::GuestCell;
 
 wit_bindgen::generate!({ path: "../../wit", world: "strategy-plugin" });
 kairos_plugin_sdk::wit_conversions!(crate::glue::kairos::plugin::types; base, chain, strategy);
 
-use exports::kairos::plugin::{lifecycle, strategy_api};
+use exports::kairos::plugin::strategy_api;
 use kairos::plugin::types::{
-    Account, Bar, Confidence, Fill, Info, Intent, Param, Regime, Risk, TopOfBook, Trade,
+    Account, Bar, Confidence, Fill, Intent, Regime, Risk, TopOfBook, Trade,
 };
 
 kairos_plugin_sdk::guest_runtime!();
@@ -19,30 +18,7 @@ static PLUGIN: GuestCell<Strategy> = GuestCell::new(Strategy::new());
 
 struct Component;
 
-impl lifecycle::Guest for Component {
-    fn describe() -> Info {
-        PLUGIN.with(|p| Info {
-            name: NAME.to_string(),
-            version: VERSION.to_string(),
-            params: kairos_plugin_sdk::convert::param_rows(p.params())
-                .map(|(name, value, description)| Param {
-                    name,
-                    value,
-                    description,
-                })
-                .collect(),
-        })
-    }
-    fn set_param(name: String, value: i64) -> Result<(), String> {
-        PLUGIN.with_mut(|p| p.set_param(&name, value).map_err(|e| e.to_string()))
-    }
-    fn save_state() -> Vec<u8> {
-        PLUGIN.with(|p| p.save_state())
-    }
-    fn load_state(state: Vec<u8>) -> Result<(), String> {
-        PLUGIN.with_mut(|p| p.load_state(&state).map_err(|e| e.to_string()))
-    }
-}
+kairos_plugin_sdk::lifecycle_guest!(Component, PLUGIN, NAME, VERSION);
 
 impl strategy_api::Guest for Component {
     fn on_candle(
