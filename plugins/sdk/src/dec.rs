@@ -30,6 +30,40 @@ pub const fn saturate(v: i128) -> i64 {
     }
 }
 
+/// Quotient and remainder of `n / d` for unsigned magnitudes (`d` not 0).
+///
+/// wasm32 has no 128-bit division instruction: a plain `u128` `/` or `%` is
+/// a long software routine (compiler-builtins), and a rounded division
+/// needs both. The sizes the plugins meet are served with 64-bit divisions
+/// instead: both operands within 64 bits (one `i64.div_u` and one
+/// `i64.rem_u`), or a divisor within 32 bits (the scale 10^8, a sum of
+/// weights), by long division over the four 32-bit limbs of `n`, each step
+/// dividing a value below 2^64 because the running remainder is below `d`.
+/// Anything else takes the generic path. The results are the same bits
+/// (test `fast_division_equals_the_generic_i128_division`).
+#[inline]
+const fn udivrem(n: u128, d: u128) -> (u128, u128) {
+    if n <= u64::MAX as u128 && d <= u64::MAX as u128 {
+        let (n, d) = (n as u64, d as u64);
+        return ((n / d) as u128, (n % d) as u128);
+    }
+    if d <= u32::MAX as u128 {
+        let d = d as u64;
+        let mut q: u128 = 0;
+        let mut r: u64 = 0;
+        let mut limb = 4;
+        while limb > 0 {
+            limb -= 1;
+            let shift = 32 * limb;
+            let cur = (r << 32) | ((n >> shift) as u64 & 0xffff_ffff);
+            q |= ((cur / d) as u128) << shift;
+            r = cur % d;
+        }
+        return (q, r as u128);
+    }
+    (n / d, n % d)
+}
+
 /// `n / d` rounded as asked; `None` when `d` is 0.
 pub const fn div_round_i128(n: i128, d: i128, r: Rounding) -> Option<i128> {
     if d == 0 {
@@ -39,12 +73,19 @@ pub const fn div_round_i128(n: i128, d: i128, r: Rounding) -> Option<i128> {
     if n == i128::MIN && d == -1 {
         return Some(i128::MAX);
     }
-    let q = n / d; // truncates toward zero
-    let rem = n % d;
+    let negative = (n < 0) != (d < 0);
+    let da = d.unsigned_abs();
+    let (qa, rem) = udivrem(n.unsigned_abs(), da);
+    // Truncated toward zero, as `n / d`; |n| = 2^127 with d = ±1 wraps to
+    // i128::MIN, which is right for the only case left (n = MIN, d = 1).
+    let q = if negative {
+        (qa as i128).wrapping_neg()
+    } else {
+        qa as i128
+    };
     if rem == 0 {
         return Some(q);
     }
-    let negative = (n < 0) != (d < 0);
     let q = match r {
         Rounding::TowardZero => q,
         Rounding::Floor => {
@@ -62,8 +103,7 @@ pub const fn div_round_i128(n: i128, d: i128, r: Rounding) -> Option<i128> {
             }
         }
         Rounding::HalfAwayFromZero => {
-            let rem2 = rem.unsigned_abs().saturating_mul(2);
-            if rem2 >= d.unsigned_abs() {
+            if rem.saturating_mul(2) >= da {
                 if negative {
                     q - 1
                 } else {
@@ -143,6 +183,123 @@ pub fn fmt(v: i64) -> alloc::string::String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The division before the fast paths: plain i128 `/` and `%`.
+    fn reference_div_round_i128(n: i128, d: i128, r: Rounding) -> Option<i128> {
+        if d == 0 {
+            return None;
+        }
+        // i128::MIN / -1 overflows; our inputs never come near, but stay total.
+        if n == i128::MIN && d == -1 {
+            return Some(i128::MAX);
+        }
+        let q = n / d; // truncates toward zero
+        let rem = n % d;
+        if rem == 0 {
+            return Some(q);
+        }
+        let negative = (n < 0) != (d < 0);
+        let q = match r {
+            Rounding::TowardZero => q,
+            Rounding::Floor => {
+                if negative {
+                    q - 1
+                } else {
+                    q
+                }
+            }
+            Rounding::Ceil => {
+                if negative {
+                    q
+                } else {
+                    q + 1
+                }
+            }
+            Rounding::HalfAwayFromZero => {
+                let rem2 = rem.unsigned_abs().saturating_mul(2);
+                if rem2 >= d.unsigned_abs() {
+                    if negative {
+                        q - 1
+                    } else {
+                        q + 1
+                    }
+                } else {
+                    q
+                }
+            }
+        };
+        Some(q)
+    }
+
+    #[test]
+    fn fast_division_equals_the_generic_i128_division() {
+        // xorshift64*: deterministic, no dependency.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        };
+        let modes = [
+            Rounding::Floor,
+            Rounding::Ceil,
+            Rounding::TowardZero,
+            Rounding::HalfAwayFromZero,
+        ];
+        let edges: [i128; 12] = [
+            0,
+            1,
+            -1,
+            ONE as i128,
+            u32::MAX as i128,
+            u32::MAX as i128 + 1,
+            u64::MAX as i128,
+            u64::MAX as i128 + 1,
+            i64::MIN as i128,
+            i128::MAX,
+            i128::MIN,
+            i128::MIN + 1,
+        ];
+        let mut checked = 0u64;
+        let mut check = |n: i128, d: i128| {
+            for r in modes {
+                assert_eq!(
+                    div_round_i128(n, d, r),
+                    reference_div_round_i128(n, d, r),
+                    "{n} / {d} {r:?}"
+                );
+            }
+            checked += 1;
+        };
+        for &n in &edges {
+            for &d in &edges {
+                check(n, d);
+            }
+        }
+        for k in 0..400_000u32 {
+            // Random magnitudes of every size class, both signs.
+            let bits_n = next() % 128;
+            let bits_d = next() % 128;
+            let wide = |v: u64, w: u64, bits: u64| -> i128 {
+                let m = ((u128::from(v) << 64) | u128::from(w)) >> (127 - bits);
+                m as i128
+            };
+            let mut n = wide(next(), next(), bits_n);
+            let mut d = wide(next(), next(), bits_d);
+            if k % 2 == 1 {
+                n = -n;
+            }
+            if k % 3 == 1 {
+                d = -d;
+            }
+            check(n, d);
+            // The plugins' common divisors: the scale and small sums.
+            check(n, ONE as i128);
+            check(n, (next() % u64::from(u32::MAX)) as i128 + 1);
+        }
+        assert!(checked > 1_000_000);
+    }
 
     #[test]
     fn mul_rounds_each_way_at_the_last_digit() {
