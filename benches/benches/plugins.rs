@@ -3,7 +3,7 @@
 //! - `host_call_on_book`: one host→guest call with a small record (strategy
 //!   `on-book`: top of book + account in, `option<intent>` out) on the
 //!   `faulty` test plugin in mode 0 (it answers `none`);
-//! - `host_call_on_candle`: one strategy `on-candle` call (a large record
+//! - `host_call_on_candle`: one strategy `on-candle` call (the context block
 //!   in, a list of one intent out) on the same plugin;
 //! - `chain_on_market`: the same through [`PluginChain::on_market`]
 //!   (conversion, swap-queue check, top-change check, fault handling), the
@@ -133,17 +133,17 @@ fn main() {
         b.iter(|| black_box(p.on_book(black_box(book), acct)))
     });
 
-    // One host→guest call with a large record: strategy on-candle (a bar of
-    // 25 flat values, more than the canonical ABI's 16 flat parameters, so
-    // the host writes the arguments into guest memory through the guest's
-    // realloc; a list of one intent back, then the guest's post-return).
+    // One host→guest call with the per-candle context: strategy on-candle
+    // (a `list<s64>` of every context field, copied into guest memory in
+    // one piece through the guest's realloc; a list of one intent back,
+    // then the guest's post-return).
     let recs = kairos_core::plugins::swap::sample_records(300);
     let mut k = 0usize;
     c.bench_function("host_call_on_candle", |b| {
         b.iter(|| {
             let r = &recs[k % recs.len()];
             k += 1;
-            black_box(p.on_candle(r.bar, r.regime, r.confidence, r.risk, r.account))
+            black_box(p.on_candle(&r.ctx))
         })
     });
 
@@ -254,7 +254,7 @@ fn main() {
                 let mut n = 0;
                 for r in chain.history() {
                     replay_one(&mut w, r).expect("replays");
-                    last = r.bar.candle.open_time_ms;
+                    last = r.open_time_ms();
                     n += 1;
                 }
                 Warmed {

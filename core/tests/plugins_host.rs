@@ -707,7 +707,7 @@ fn plugins_state_refusal_uses_the_instance_warmed_off_the_hot_path_after_catchin
     let mut w = faulty(&h, 4, 5);
     let mut fed = 0u32;
     for r in e.decide().history() {
-        if r.bar.candle.open_time_ms <= 190 * 60_000 {
+        if r.open_time_ms() <= 190 * 60_000 {
             kairos_core::plugins::chain::replay_one(&mut w, r).unwrap();
             fed += 1;
         }

@@ -6,8 +6,10 @@
 //! table is in its file's header; it is followed here field by field.
 
 use kairos_core::plugins::bindings::types as t;
+use kairos_core::plugins::convert::{put_confidence, put_regime, put_risk, Context, CONTEXT_LEN};
 use kairos_core::plugins::host::{Plugin, PluginHost};
 use kairos_core::plugins::{plugins_dir, Budgets, Slot};
+use t::Field as F;
 
 #[allow(dead_code)]
 mod regime_cases {
@@ -55,42 +57,34 @@ impl Loader {
     }
 }
 
-fn features() -> t::Features {
-    t::Features {
-        ready: 0,
-        atr: 0,
-        atr_pct: 0,
-        adx: 0,
-        plus_di: 0,
-        minus_di: 0,
-        bb_width: 0,
-        rsi: 0,
-        macd: 0,
-        macd_signal: 0,
-        macd_hist: 0,
-        sma: 0,
-        ema_fast: 0,
-        ema_slow: 0,
-        volume_ratio: 0,
-        support_distance: 0,
-        resistance_distance: 0,
-    }
-}
+/// A context block (see `wit/kairos-plugin.wit`, `field`) for one candle
+/// (timeframe m1) with every price `close`, volume 0, no indicator ready, an
+/// empty account, no chain answers: every field not named is 0, as the
+/// case files' runner contracts say.
+#[derive(Clone, Copy)]
+struct Ctx(Context);
 
-/// A bar with every candle price `close`, volume 0.
-fn bar(f: t::Features, close: i64, run_len: u32, open_time_ms: i64) -> t::Bar {
-    t::Bar {
-        timeframe: t::Timeframe::M1,
-        candle: t::Candle {
-            open_time_ms,
-            open: close,
-            high: close,
-            low: close,
-            close,
-            volume: 0,
-        },
-        features: f,
-        run_len,
+impl Ctx {
+    fn new(close: i64, run_len: u32, open_time_ms: i64) -> Ctx {
+        let mut c = Ctx([0; CONTEXT_LEN]);
+        for f in [F::Open, F::High, F::Low, F::Close] {
+            c.0[f as usize] = close;
+        }
+        c.0[F::RunLen as usize] = run_len.into();
+        c.0[F::OpenTimeMs as usize] = open_time_ms;
+        c
+    }
+    fn set(&mut self, f: F, v: i64) -> &mut Ctx {
+        self.0[f as usize] = v;
+        self
+    }
+    fn account(&mut self, a: &t::Account) -> &mut Ctx {
+        self.set(F::PositionQty, a.position_qty)
+            .set(F::AvgEntry, a.avg_entry)
+            .set(F::Equity, a.equity)
+            .set(F::PeakEquity, a.peak_equity)
+            .set(F::FreeQuote, a.free_quote)
+            .set(F::OpenOrders, a.open_orders.into())
     }
 }
 
@@ -154,12 +148,12 @@ fn plugins_reference_regime_boundaries_hold_through_the_host() {
     let mut failed = Vec::new();
     for c in CASES {
         let mut p = l.fresh();
-        let mut f = features();
-        f.ready = c.ready;
-        f.adx = c.adx;
-        f.atr_pct = c.atr_pct;
-        f.bb_width = c.bb_width;
-        let r = p.classify(bar(f, 0, 1, 0)).expect("no fault");
+        let mut x = Ctx::new(0, 1, 0);
+        x.set(F::Ready, c.ready.into())
+            .set(F::Adx, c.adx)
+            .set(F::AtrPct, c.atr_pct)
+            .set(F::BbWidth, c.bb_width);
+        let r = p.classify(&x.0).expect("no fault");
         if (regime_name(r.kind), r.confidence, r.run) != (c.kind, c.confidence, 1) {
             failed.push(format!("{}: got {:?}", c.name, r));
         }
@@ -168,12 +162,12 @@ fn plugins_reference_regime_boundaries_hold_through_the_host() {
         let mut p = l.fresh();
         let mut last = None;
         for &(adx, atr_pct, bb_width) in s.steps {
-            let mut f = features();
-            f.ready = READY;
-            f.adx = adx;
-            f.atr_pct = atr_pct;
-            f.bb_width = bb_width;
-            last = Some(p.classify(bar(f, 0, 1, 0)).expect("no fault"));
+            let mut x = Ctx::new(0, 1, 0);
+            x.set(F::Ready, READY.into())
+                .set(F::Adx, adx)
+                .set(F::AtrPct, atr_pct)
+                .set(F::BbWidth, bb_width);
+            last = Some(p.classify(&x.0).expect("no fault"));
         }
         let r = last.expect("a step");
         if (regime_name(r.kind), r.run) != (s.kind, s.run) {
@@ -191,29 +185,24 @@ fn plugins_reference_confidence_boundaries_hold_through_the_host() {
     let mut failed = Vec::new();
     for c in CASES {
         let mut p = l.fresh();
-        let mut f = features();
-        f.ready = c.ready;
-        f.rsi = c.rsi;
-        f.macd_hist = c.macd_hist;
-        f.atr = c.atr;
-        f.volume_ratio = c.volume_ratio;
-        f.support_distance = c.support;
-        f.resistance_distance = c.resistance;
-        let votes = t::TrendVotes {
-            m5: c.votes[0],
-            m15: c.votes[1],
-            h1: c.votes[2],
-            h4: c.votes[3],
-        };
-        let pred = t::Prediction {
-            valid: c.gru_valid,
-            age_ms: c.gru_age_ms,
-            expected_return: 0,
-            prob_up: c.gru_prob_up,
-        };
-        let r = p
-            .score(bar(f, 0, 1, 0), votes, TRANSITIONAL, pred, c.sentiment)
-            .expect("no fault");
+        let mut x = Ctx::new(0, 1, 0);
+        x.set(F::Ready, c.ready.into())
+            .set(F::Rsi, c.rsi)
+            .set(F::MacdHist, c.macd_hist)
+            .set(F::Atr, c.atr)
+            .set(F::VolumeRatio, c.volume_ratio)
+            .set(F::SupportDistance, c.support)
+            .set(F::ResistanceDistance, c.resistance)
+            .set(F::TrendM5, c.votes[0].into())
+            .set(F::TrendM15, c.votes[1].into())
+            .set(F::TrendH1, c.votes[2].into())
+            .set(F::TrendH4, c.votes[3].into())
+            .set(F::PredictionValid, c.gru_valid.into())
+            .set(F::PredictionAgeMs, c.gru_age_ms as i64)
+            .set(F::ProbUp, c.gru_prob_up)
+            .set(F::Sentiment, c.sentiment);
+        put_regime(&mut x.0, &TRANSITIONAL);
+        let r = p.score(&x.0).expect("no fault");
         let got = [
             r.score,
             r.size_multiplier,
@@ -252,11 +241,6 @@ fn plugins_reference_risk_boundaries_hold_through_the_host() {
         let mut p = l.fresh();
         let mut out = None;
         for &close in c.closes {
-            let mut f = features();
-            f.ready = c.ready;
-            f.atr = c.atr;
-            f.atr_pct = c.atr_pct;
-            let conf = confidence(0, c.size_multiplier);
             let account = t::Account {
                 position_qty: c.position_qty,
                 avg_entry: c.avg_entry,
@@ -265,16 +249,18 @@ fn plugins_reference_risk_boundaries_hold_through_the_host() {
                 free_quote: c.equity,
                 open_orders: 0,
             };
-            let stats = t::TradeStats {
-                closed: c.closed,
-                wins: c.wins,
-                avg_win: c.avg_win,
-                avg_loss: c.avg_loss,
-            };
-            out = Some(
-                p.assess(bar(f, close, 1, 0), TRANSITIONAL, conf, account, stats)
-                    .expect("no fault"),
-            );
+            let mut x = Ctx::new(close, 1, 0);
+            x.set(F::Ready, c.ready.into())
+                .set(F::Atr, c.atr)
+                .set(F::AtrPct, c.atr_pct)
+                .account(&account)
+                .set(F::ClosedTrades, c.closed.into())
+                .set(F::Wins, c.wins.into())
+                .set(F::AvgWin, c.avg_win)
+                .set(F::AvgLoss, c.avg_loss);
+            put_regime(&mut x.0, &TRANSITIONAL);
+            put_confidence(&mut x.0, &confidence(0, c.size_multiplier));
+            out = Some(p.assess(&x.0).expect("no fault"));
         }
         let r = out.expect("at least one close");
         let got = (
@@ -326,25 +312,25 @@ fn plugins_reference_strategy_boundaries_hold_through_the_host() {
             free_quote: c.free_quote,
             open_orders: c.open_orders,
         };
+        let chain = |x: &mut Ctx| {
+            x.account(&account);
+            put_regime(&mut x.0, &regime);
+            put_confidence(&mut x.0, &conf);
+            put_risk(&mut x.0, &risk);
+        };
         if c.prev_high > 0 {
-            p.on_candle(
-                bar(features(), c.prev_high, 1, 0),
-                regime,
-                conf,
-                risk,
-                account,
-            )
-            .expect("no fault");
+            let mut x = Ctx::new(c.prev_high, 1, 0);
+            chain(&mut x);
+            p.on_candle(&x.0).expect("no fault");
         }
-        let mut f = features();
-        f.ready = c.ready;
-        f.ema_fast = c.ema_fast;
-        f.ema_slow = c.ema_slow;
-        f.sma = c.sma;
-        f.rsi = c.rsi;
-        let out = p
-            .on_candle(bar(f, c.close, 2, 60_000), regime, conf, risk, account)
-            .expect("no fault");
+        let mut x = Ctx::new(c.close, 2, 60_000);
+        x.set(F::Ready, c.ready.into())
+            .set(F::EmaFast, c.ema_fast)
+            .set(F::EmaSlow, c.ema_slow)
+            .set(F::Sma, c.sma)
+            .set(F::Rsi, c.rsi);
+        chain(&mut x);
+        let out = p.on_candle(&x.0).expect("no fault");
         let got: Vec<(&str, i64, i64, i64, i64, u32)> = out
             .iter()
             .map(|i| {

@@ -8,7 +8,7 @@
 //! is given or when no `--config` is given (a note on stderr says so).
 //! `--config` is refused until the chain is plugged in there.
 
-use crate::drive::backtest::report::{self, ReportMeta};
+use crate::drive::backtest::report::{self, ReportMeta, StageCost};
 use crate::drive::backtest::stats::{Metrics, RANK_METRICS};
 use crate::drive::backtest::sweep::{self, combinations, parse_grid};
 use crate::drive::backtest::test_strategy::{self, SmaCrossTest};
@@ -252,7 +252,7 @@ pub fn stage(args: &BacktestArgs) -> ExitCode {
         args,
         "builtin-test-strategy:sma-cross",
         &|p: &[(String, i64)]| SmaCrossTest::from_params(p),
-        &|_| 0,
+        &|_| (0, Vec::new()),
     )
 }
 
@@ -323,18 +323,32 @@ fn plugin_stage(args: &BacktestArgs, path: &std::path::Path) -> ExitCode {
             // Checked above: a name that parsed then parses again.
             SymbolChains::new(&factory, overrides(p).unwrap_or_default())
         },
-        &|d: &SymbolChains<'_>| d.faults() + d.errors,
+        &|d: &SymbolChains<'_>| {
+            let costs = d
+                .costs()
+                .into_iter()
+                .map(|(slot, t)| StageCost {
+                    slot: slot.name().to_string(),
+                    calls: t.calls,
+                    total_ns: t.total_ns,
+                    max_ns: t.max_ns,
+                    max_fuel: t.max_fuel,
+                    total_fuel: t.total_fuel,
+                })
+                .collect();
+            (d.faults() + d.errors, costs)
+        },
     )
 }
 
 /// Loads the data and runs a single backtest, a sweep or a walk-forward of
-/// the stage `factory` makes; `faults` reads the plugin fault count of a
-/// finished stage.
+/// the stage `factory` makes; `inspect` reads the plugin fault count and
+/// the per-slot costs of a finished stage.
 pub fn execute<D, F>(
     args: &BacktestArgs,
     stage_name: &str,
     factory: &F,
-    faults: &dyn Fn(&D) -> u64,
+    inspect: &dyn Fn(&D) -> (u64, Vec<StageCost>),
 ) -> ExitCode
 where
     D: Decide,
@@ -396,7 +410,7 @@ where
             Ok(o) => o,
             Err(e) => return fail(e),
         };
-        meta.plugin_faults = faults(&out.stage);
+        (meta.plugin_faults, meta.stage_costs) = inspect(&out.stage);
         return finish(args, &series, &out.result, &cfg, &meta);
     };
     // A sweep (and maybe a walk-forward).
@@ -506,7 +520,7 @@ where
         Err(e) => return fail(e),
     };
     meta.params = best.params.clone();
-    meta.plugin_faults = faults(&out.stage);
+    (meta.plugin_faults, meta.stage_costs) = inspect(&out.stage);
     meta.stage = format!(
         "{stage_name} (best of a {}-combination sweep ranked by {rank})",
         rows.len()
@@ -568,6 +582,32 @@ fn finish(
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(line.as_bytes());
+    if !meta.stage_costs.is_empty() {
+        let parts: Vec<String> = meta
+            .stage_costs
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {:.3} s ({:.0} ns, {:.0} fuel per call)",
+                    c.slot,
+                    c.total_ns as f64 / 1e9,
+                    c.mean_ns(),
+                    c.mean_fuel()
+                )
+            })
+            .collect();
+        let plugins_s: f64 = meta
+            .stage_costs
+            .iter()
+            .map(|c| c.total_ns as f64 / 1e9)
+            .sum();
+        let _ = writeln!(
+            out,
+            "time: plugins {} ; engine outside the plugins {:.3} s",
+            parts.join(", "),
+            (r.run_s - plugins_s).max(0.0)
+        );
+    }
     if let Some(dir) = &args.report {
         if let Err(e) = report::write(dir, series, r, cfg, meta) {
             return fail(format!("writing the report to {}: {e}", dir.display()));

@@ -63,25 +63,19 @@ pub const ONE_E8: i64 = 100_000_000;
 pub const CALIBRATION_MS: u64 = 5;
 
 /// What every slot saw and answered on one candle: enough to replay the
-/// candle into any slot (warm-up, dry runs).
+/// candle into any slot (warm-up, dry runs). The block holds the host's
+/// inputs and the three answers the chain used (see [`convert::Context`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Recorded {
-    /// The bar.
-    pub bar: types::Bar,
-    /// Higher-timeframe trends.
-    pub trend: types::TrendVotes,
-    /// The prediction at the time.
-    pub prediction: types::Prediction,
-    /// The regime the chain used.
-    pub regime: types::Regime,
-    /// The confidence it used.
-    pub confidence: types::Confidence,
-    /// The risk it used.
-    pub risk: types::Risk,
-    /// The account.
-    pub account: types::Account,
-    /// Trade statistics.
-    pub stats: types::TradeStats,
+    /// The context block after the chain ran.
+    pub ctx: convert::Context,
+}
+
+impl Recorded {
+    /// The candle's open time, milliseconds.
+    pub fn open_time_ms(&self) -> i64 {
+        convert::open_time_of(&self.ctx)
+    }
 }
 
 /// The regime used when no regime plugin answers.
@@ -170,6 +164,8 @@ pub struct Timing {
     pub max_ns: u64,
     /// Most fuel one call used.
     pub max_fuel: u64,
+    /// Fuel used by all calls.
+    pub total_fuel: u64,
 }
 
 /// Chain-wide counters.
@@ -348,6 +344,7 @@ impl PluginChain {
                 total_ns: self.scale.to_ns(p.stats.total_ticks),
                 max_ns: self.scale.to_ns(p.stats.max_ticks),
                 max_fuel: p.stats.max_fuel,
+                total_fuel: p.stats.total_fuel,
             })
             .unwrap_or_default()
     }
@@ -638,7 +635,7 @@ impl PluginChain {
     fn catch_up(&self, p: &mut Plugin, after_open_ms: i64) -> Result<u32, FaultKind> {
         let mut n = 0u32;
         for r in self.history() {
-            if r.bar.candle.open_time_ms > after_open_ms {
+            if r.open_time_ms() > after_open_ms {
                 replay_one(p, r)?;
                 n += 1;
             }
@@ -661,19 +658,15 @@ impl PluginChain {
     }
 }
 
-/// Feeds one recorded candle to `p` through its slot's call.
+/// Feeds one recorded candle to `p` through its slot's call (the block as
+/// that stage saw it: the answers of its own and later stages zeroed).
 pub fn replay_one(p: &mut Plugin, r: &Recorded) -> Result<(), FaultKind> {
+    let ctx = convert::context_for(&r.ctx, p.slot());
     match p.slot() {
-        Slot::Regime => p.classify(r.bar).map(drop),
-        Slot::Confidence => p
-            .score(r.bar, r.trend, r.regime, r.prediction, -1)
-            .map(drop),
-        Slot::Risk => p
-            .assess(r.bar, r.regime, r.confidence, r.account, r.stats)
-            .map(drop),
-        Slot::Strategy => p
-            .on_candle(r.bar, r.regime, r.confidence, r.risk, r.account)
-            .map(drop),
+        Slot::Regime => p.classify(&ctx).map(drop),
+        Slot::Confidence => p.score(&ctx).map(drop),
+        Slot::Risk => p.assess(&ctx).map(drop),
+        Slot::Strategy => p.on_candle(&ctx).map(drop),
     }
 }
 
@@ -722,43 +715,29 @@ impl Decide for PluginChain {
             return;
         }
         self.stats.candles += 1;
-        let bar = convert::bar(view);
-        let trend = convert::trend(view);
-        let prediction = convert::prediction(&view.prediction, view.now_ns);
-        let account = convert::account(&view.account);
-        let stats = convert::trade_stats(&view.account);
-        self.account = account;
-        let regime = self.call(Slot::Regime, |p| p.classify(bar));
+        let mut block: convert::Context = [0; convert::CONTEXT_LEN];
+        let ctx = &mut block;
+        convert::fill_context(ctx, view, NO_SENTIMENT);
+        self.account = convert::account(&view.account);
+        let regime = self.call(Slot::Regime, |p| p.classify(&ctx[..]));
         self.last_regime = regime;
-        let regime = regime.unwrap_or(NEUTRAL_REGIME);
+        convert::put_regime(ctx, &regime.unwrap_or(NEUTRAL_REGIME));
         let confidence = self
-            .call(Slot::Confidence, |p| {
-                p.score(bar, trend, regime, prediction, NO_SENTIMENT)
-            })
+            .call(Slot::Confidence, |p| p.score(&ctx[..]))
             .unwrap_or(NEUTRAL_CONFIDENCE);
+        convert::put_confidence(ctx, &confidence);
         let risk = self
-            .call(Slot::Risk, |p| {
-                p.assess(bar, regime, confidence, account, stats)
-            })
+            .call(Slot::Risk, |p| p.assess(&ctx[..]))
             .unwrap_or(NEUTRAL_RISK);
-        let intents = self.call(Slot::Strategy, |p| {
-            p.on_candle(bar, regime, confidence, risk, account)
-        });
+        convert::put_risk(ctx, &risk);
+        let intents = self.call(Slot::Strategy, |p| p.on_candle(&ctx[..]));
+        let close = convert::close_of(ctx);
         if let Some(intents) = intents {
             for i in &intents {
-                self.push_intent(view.symbol, i, bar.candle.close, out);
+                self.push_intent(view.symbol, i, close, out);
             }
         }
-        self.record(Recorded {
-            bar,
-            trend,
-            prediction,
-            regime,
-            confidence,
-            risk,
-            account,
-            stats,
-        });
+        self.record(Recorded { ctx: block });
     }
 
     fn on_fill(&mut self, fill: &FillView, _out: &mut Actions) {

@@ -98,9 +98,7 @@ pub fn check(path: &Path, world: Option<Slot>, budgets: Budgets) -> Result<Check
     let mut intents = 0usize;
     for r in &inputs {
         if slot == Slot::Strategy {
-            let v = p
-                .on_candle(r.bar, r.regime, r.confidence, r.risk, r.account)
-                .map_err(|_| fault(&p))?;
+            let v = p.on_candle(&r.ctx).map_err(|_| fault(&p))?;
             intents += v.len();
         } else {
             replay_one(&mut p, r).map_err(|_| fault(&p))?;
@@ -108,7 +106,7 @@ pub fn check(path: &Path, world: Option<Slot>, budgets: Budgets) -> Result<Check
     }
     if slot == Slot::Strategy {
         for (k, r) in inputs.iter().take(CHECK_BOOKS).enumerate() {
-            let c = r.bar.candle.close;
+            let c = convert::close_of(&r.ctx);
             let book = super::bindings::types::TopOfBook {
                 time_ns: k as u64,
                 bid_price: c - 1_000_000,
@@ -116,7 +114,8 @@ pub fn check(path: &Path, world: Option<Slot>, budgets: Budgets) -> Result<Check
                 ask_price: c + 1_000_000,
                 ask_qty: 100_000_000,
             };
-            let i = p.on_book(book, r.account).map_err(|_| fault(&p))?;
+            let acct = convert::account(&Default::default());
+            let i = p.on_book(book, acct).map_err(|_| fault(&p))?;
             intents += usize::from(i.is_some());
         }
         let acct = convert::account(&Default::default());

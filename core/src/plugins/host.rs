@@ -249,6 +249,9 @@ pub struct CallStats {
     pub max_ticks: u64,
     /// Most fuel one call used.
     pub max_fuel: u64,
+    /// Fuel used by all calls (about one unit per wasm instruction: the
+    /// guest's own work, independent of the machine's load).
+    pub total_fuel: u64,
 }
 
 /// `describe`'s answer, owned.
@@ -578,7 +581,9 @@ impl Plugin {
         s.calls += 1;
         s.total_ticks = s.total_ticks.wrapping_add(dt);
         s.max_ticks = s.max_ticks.max(dt);
-        s.max_fuel = s.max_fuel.max(self.fuel.saturating_sub(left));
+        let used = self.fuel.saturating_sub(left);
+        s.max_fuel = s.max_fuel.max(used);
+        s.total_fuel = s.total_fuel.wrapping_add(used);
         match r {
             Ok(v) => Ok(v),
             Err(e) => {
@@ -660,77 +665,51 @@ impl Plugin {
         Err(FaultKind::Protocol)
     }
 
-    /// regime `classify`.
+    /// regime `classify` over a context block (see [`super::convert::Context`]).
     #[inline]
-    pub fn classify(&mut self, bar: types::Bar) -> Result<types::Regime, FaultKind> {
+    pub fn classify(&mut self, ctx: &[i64]) -> Result<types::Regime, FaultKind> {
         if !matches!(self.guest, Guest::Regime(_)) {
             return self.wrong_slot("classify");
         }
         self.run("classify", |g, st| match g {
-            Guest::Regime(g) => g.kairos_plugin_regime_api().call_classify(st, bar),
+            Guest::Regime(g) => g.kairos_plugin_regime_api().call_classify(st, ctx),
             _ => unreachable_guest(),
         })
     }
 
-    /// confidence `score`.
+    /// confidence `score` over a context block carrying the regime.
     #[inline]
-    pub fn score(
-        &mut self,
-        bar: types::Bar,
-        trend: types::TrendVotes,
-        regime: types::Regime,
-        prediction: types::Prediction,
-        sentiment: i64,
-    ) -> Result<types::Confidence, FaultKind> {
+    pub fn score(&mut self, ctx: &[i64]) -> Result<types::Confidence, FaultKind> {
         if !matches!(self.guest, Guest::Confidence(_)) {
             return self.wrong_slot("score");
         }
         self.run("score", |g, st| match g {
-            Guest::Confidence(g) => g
-                .kairos_plugin_confidence_api()
-                .call_score(st, bar, trend, regime, prediction, sentiment),
+            Guest::Confidence(g) => g.kairos_plugin_confidence_api().call_score(st, ctx),
             _ => unreachable_guest(),
         })
     }
 
-    /// risk `assess`.
+    /// risk `assess` over a context block carrying regime and confidence.
     #[inline]
-    pub fn assess(
-        &mut self,
-        bar: types::Bar,
-        regime: types::Regime,
-        confidence: types::Confidence,
-        account: types::Account,
-        stats: types::TradeStats,
-    ) -> Result<types::Risk, FaultKind> {
+    pub fn assess(&mut self, ctx: &[i64]) -> Result<types::Risk, FaultKind> {
         if !matches!(self.guest, Guest::Risk(_)) {
             return self.wrong_slot("assess");
         }
         self.run("assess", |g, st| match g {
-            Guest::Risk(g) => g
-                .kairos_plugin_risk_api()
-                .call_assess(st, bar, regime, confidence, account, stats),
+            Guest::Risk(g) => g.kairos_plugin_risk_api().call_assess(st, ctx),
             _ => unreachable_guest(),
         })
     }
 
-    /// strategy `on-candle`.
+    /// strategy `on-candle` over a context block carrying the three
+    /// answers.
     #[inline]
-    pub fn on_candle(
-        &mut self,
-        bar: types::Bar,
-        regime: types::Regime,
-        confidence: types::Confidence,
-        risk: types::Risk,
-        account: types::Account,
-    ) -> Result<Vec<types::Intent>, FaultKind> {
+    pub fn on_candle(&mut self, ctx: &[i64]) -> Result<Vec<types::Intent>, FaultKind> {
         if !matches!(self.guest, Guest::Strategy(_)) {
             return self.wrong_slot("on-candle");
         }
         self.run("on-candle", |g, st| match g {
-            Guest::Strategy(g) => g
-                .kairos_plugin_strategy_api()
-                .call_on_candle(st, bar, regime, confidence, risk, account),
+            Guest::Strategy(g) => g.kairos_plugin_strategy_api().call_on_candle(st, ctx),
             _ => unreachable_guest(),
         })
     }

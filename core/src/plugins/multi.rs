@@ -114,6 +114,32 @@ impl<'a> SymbolChains<'a> {
         &self.chains
     }
 
+    /// Each loaded slot's timing, summed over every chain (`max_*` the
+    /// largest of any chain).
+    pub fn costs(&self) -> Vec<(Slot, super::chain::Timing)> {
+        let mut out = Vec::new();
+        for slot in Slot::ALL {
+            let mut t = super::chain::Timing::default();
+            let mut any = false;
+            for c in &self.chains {
+                if c.plugin(slot).is_none() {
+                    continue;
+                }
+                any = true;
+                let x = c.timing(slot);
+                t.calls += x.calls;
+                t.total_ns += x.total_ns;
+                t.max_ns = t.max_ns.max(x.max_ns);
+                t.max_fuel = t.max_fuel.max(x.max_fuel);
+                t.total_fuel += x.total_fuel;
+            }
+            if any {
+                out.push((slot, t));
+            }
+        }
+        out
+    }
+
     /// Plugin faults, every chain.
     pub fn faults(&self) -> u64 {
         self.chains.iter().map(|c| c.stats().faults).sum()

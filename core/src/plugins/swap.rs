@@ -23,7 +23,7 @@
 
 use super::chain::WARMUP_CANDLES;
 use super::chain::{
-    replay_one, Handover, Recorded, NEUTRAL_CONFIDENCE, NEUTRAL_REGIME, NEUTRAL_RISK,
+    replay_one, Handover, Recorded, NEUTRAL_CONFIDENCE, NEUTRAL_REGIME, NEUTRAL_RISK, NO_SENTIMENT,
 };
 use super::convert;
 use super::host::{Plugin, PluginHost};
@@ -332,7 +332,7 @@ impl Compiler {
                 }
                 Some(Warmed {
                     plugin: w,
-                    last_open_ms: last.bar.candle.open_time_ms,
+                    last_open_ms: last.open_time_ms(),
                     candles: u32::try_from(self.history.len()).unwrap_or(u32::MAX),
                 })
             }
@@ -425,16 +425,12 @@ pub fn sample_records(n: usize) -> Vec<Recorded> {
             account,
             prediction: PredictionView::default(),
         };
-        out.push(Recorded {
-            bar: convert::bar(&view),
-            trend: convert::trend(&view),
-            prediction: convert::prediction(&view.prediction, view.now_ns),
-            regime: NEUTRAL_REGIME,
-            confidence: NEUTRAL_CONFIDENCE,
-            risk: NEUTRAL_RISK,
-            account: convert::account(&view.account),
-            stats: convert::trade_stats(&view.account),
-        });
+        let mut ctx = [0; convert::CONTEXT_LEN];
+        convert::fill_context(&mut ctx, &view, NO_SENTIMENT);
+        convert::put_regime(&mut ctx, &NEUTRAL_REGIME);
+        convert::put_confidence(&mut ctx, &NEUTRAL_CONFIDENCE);
+        convert::put_risk(&mut ctx, &NEUTRAL_RISK);
+        out.push(Recorded { ctx });
     }
     out
 }

@@ -14,6 +14,11 @@
 // Every field of the returned confidence must equal the case. Decimals are
 // i64 scaled by 1e-8. The expected values were computed with an independent
 // exact-fraction model of the rules documented in logic.rs.
+// (Contract 0.2: every input below is a field of the one context block of
+// `wit/kairos-plugin.wit`, `enum field`; "bar", "features", "account", …
+// name groups of those fields, and the upstream answers (regime,
+// confidence, risk) are written into the block as the host's chain does.
+// Fields not named are 0.)
 
 /// One scoring case.
 pub struct Case {

@@ -158,13 +158,12 @@ mod glue {
     use super::{Decision, Faulty};
     use std::cell::RefCell;
 
-    wit_bindgen::generate!({ path: "../../wit", world: "strategy-plugin" });
+    wit_bindgen::generate!({ path: "../../wit", world: "strategy-plugin", generate_unused_types: true });
 
     use exports::kairos::plugin::lifecycle::Guest as Lifecycle;
     use exports::kairos::plugin::strategy_api::Guest as Strategy;
     use kairos::plugin::types::{
-        Account, Bar, Confidence, Fill, Info, Intent, IntentKind, Param, Regime, Risk, TopOfBook,
-        Trade,
+        Account, Field, Fill, Info, Intent, IntentKind, Param, TopOfBook, Trade,
     };
 
     thread_local! {
@@ -212,19 +211,13 @@ mod glue {
     }
 
     impl Strategy for Component {
-        fn on_candle(
-            bar: Bar,
-            _regime: Regime,
-            _confidence: Confidence,
-            _risk: Risk,
-            _account: Account,
-        ) -> Vec<Intent> {
+        fn on_candle(ctx: Vec<i64>) -> Vec<Intent> {
             let d = STATE.with(|s| s.borrow_mut().on_candle());
             match d {
                 Decision::Buy { qty, tag } => vec![Intent {
                     kind: IntentKind::BuyMarket,
                     qty,
-                    price: bar.candle.close,
+                    price: ctx.get(Field::Close as usize).copied().unwrap_or(0),
                     stop_price: 0,
                     take_profit: 0,
                     tag,

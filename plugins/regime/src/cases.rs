@@ -7,6 +7,11 @@
 // 0, candle fields 0, run-len 1, timeframe m1; one `classify` call; the
 // result's kind (WIT name), confidence (e8) and run (1) must equal the case.
 // Decimals are i64 scaled by 1e-8. No inner attributes or `use` here.
+// (Contract 0.2: every input below is a field of the one context block of
+// `wit/kairos-plugin.wit`, `enum field`; "bar", "features", "account", …
+// name groups of those fields, and the upstream answers (regime,
+// confidence, risk) are written into the block as the host's chain does.
+// Fields not named are 0.)
 
 /// One classification case.
 pub struct Case {

@@ -15,6 +15,11 @@
 // The result of the LAST call must equal the case's expected fields.
 // Decimals are i64 scaled by 1e-8. The expected values were computed with
 // an independent exact-fraction model of the rules documented in logic.rs.
+// (Contract 0.2: every input below is a field of the one context block of
+// `wit/kairos-plugin.wit`, `enum field`; "bar", "features", "account", …
+// name groups of those fields, and the upstream answers (regime,
+// confidence, risk) are written into the block as the host's chain does.
+// Fields not named are 0.)
 
 /// One assessment case (a sequence of closes with the same other inputs).
 pub struct Case {

@@ -1,9 +1,12 @@
-//! Plain mirrors of the WIT records (`wit/kairos-plugin.wit`), so plugin
-//! logic is ordinary Rust testable natively. Decimals are `i64` scaled by
-//! 1e-8. The wasm glue of each plugin copies the generated records into
-//! these field by field (no allocation).
+//! Plain mirrors of the WIT contract's inputs and answers
+//! (`wit/kairos-plugin.wit`), so plugin logic is ordinary Rust testable
+//! natively. Decimals are `i64` scaled by 1e-8. The per-candle inputs
+//! arrive as one context block (WIT `field`); the wasm glue of each plugin
+//! reads them into these groups ([`Bar`], [`TrendVotes`], [`Prediction`],
+//! [`Account`], [`TradeStats`], and the upstream answers) field by field,
+//! with no allocation.
 
-/// The WIT `features` record (see [`crate::ready`] for the mask).
+/// The indicator fields of the context (see [`crate::ready`] for the mask).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[allow(missing_docs)]
 pub struct Features {
@@ -26,7 +29,7 @@ pub struct Features {
     pub resistance_distance: i64,
 }
 
-/// The WIT `candle` record.
+/// The candle fields of the context.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[allow(missing_docs)]
 pub struct Candle {
@@ -38,7 +41,8 @@ pub struct Candle {
     pub volume: i64,
 }
 
-/// The WIT `bar` record (the timeframe is not needed by the logic).
+/// The candle and indicator fields of the context (the timeframe is not
+/// needed by the logic).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[allow(missing_docs)]
 pub struct Bar {
@@ -108,7 +112,7 @@ pub struct Regime {
     pub run: u32,
 }
 
-/// The WIT `trend-votes` record.
+/// The `trend-*` fields of the context.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[allow(missing_docs)]
 pub struct TrendVotes {
@@ -118,7 +122,7 @@ pub struct TrendVotes {
     pub h4: i8,
 }
 
-/// The WIT `prediction` record.
+/// The `prediction-*`, `expected-return` and `prob-up` fields of the context.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[allow(missing_docs)]
 pub struct Prediction {
@@ -155,7 +159,7 @@ pub struct Account {
     pub open_orders: u32,
 }
 
-/// The WIT `trade-stats` record.
+/// The closed-trade fields of the context (`closed-trades` … `avg-loss`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[allow(missing_docs)]
 pub struct TradeStats {

@@ -4,13 +4,11 @@ use crate::logic::{Strategy, NAME, VERSION};
 use alloc::vec::Vec;
 use kairos_plugin_sdk::runtime::GuestCell;
 
-wit_bindgen::generate!({ path: "../../wit", world: "strategy-plugin" });
-kairos_plugin_sdk::wit_conversions!(crate::glue::kairos::plugin::types; base, chain, strategy);
+wit_bindgen::generate!({ path: "../../wit", world: "strategy-plugin", generate_unused_types: true });
+kairos_plugin_sdk::wit_conversions!(crate::glue::kairos::plugin::types; context, strategy);
 
 use exports::kairos::plugin::strategy_api;
-use kairos::plugin::types::{
-    Account, Bar, Confidence, Fill, Intent, Regime, Risk, TopOfBook, Trade,
-};
+use kairos::plugin::types::{Account, Fill, Intent, TopOfBook, Trade};
 
 kairos_plugin_sdk::guest_runtime!();
 
@@ -21,20 +19,14 @@ struct Component;
 kairos_plugin_sdk::lifecycle_guest!(Component, PLUGIN, NAME, VERSION);
 
 impl strategy_api::Guest for Component {
-    fn on_candle(
-        bar: Bar,
-        regime: Regime,
-        confidence: Confidence,
-        risk: Risk,
-        account: Account,
-    ) -> Vec<Intent> {
+    fn on_candle(ctx: Vec<i64>) -> Vec<Intent> {
         PLUGIN.with_mut(|p| {
             let out = p.on_candle(
-                &conv::bar(&bar),
-                conv::regime(&regime).kind,
-                &conv::confidence(&confidence),
-                &conv::risk(&risk),
-                &conv::account(&account),
+                &conv::bar(&ctx),
+                conv::regime(&ctx).kind,
+                &conv::confidence(&ctx),
+                &conv::risk(&ctx),
+                &conv::account(&ctx),
             );
             // The WIT result is a list: the one allocation per call, and
             // none at all when there is nothing to do.
@@ -50,7 +42,7 @@ impl strategy_api::Guest for Component {
         None
     }
     fn on_fill(fill: Fill, account: Account) {
-        PLUGIN.with_mut(|p| p.on_fill(&conv::fill(&fill), &conv::account(&account)))
+        PLUGIN.with_mut(|p| p.on_fill(&conv::fill(&fill), &conv::account_record(&account)))
     }
 }
 

@@ -59,6 +59,52 @@ fn opt_num(v: Option<f64>) -> String {
         .map_or_else(|| "–".into(), |x| format!("{x:.3}"))
 }
 
+/// One plugin slot's cost over a run (every call of that slot: the chain's
+/// candle call, and for the strategy its fill calls too).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StageCost {
+    /// The slot (`regime`, `confidence`, `risk`, `strategy`).
+    pub slot: String,
+    /// Calls made.
+    pub calls: u64,
+    /// Their total time, ns (TSC ticks, calibrated).
+    pub total_ns: u64,
+    /// The longest call, ns.
+    pub max_ns: u64,
+    /// The most fuel one call used (about one unit per wasm instruction).
+    pub max_fuel: u64,
+    /// Fuel used by all calls.
+    pub total_fuel: u64,
+}
+
+impl StageCost {
+    /// Mean ns per call (0 without calls).
+    pub fn mean_ns(&self) -> f64 {
+        if self.calls == 0 {
+            0.0
+        } else {
+            self.total_ns as f64 / self.calls as f64
+        }
+    }
+
+    /// Mean fuel per call (0 without calls): the guest's work per call,
+    /// about one unit per wasm instruction, whatever the machine's load.
+    pub fn mean_fuel(&self) -> f64 {
+        if self.calls == 0 {
+            0.0
+        } else {
+            self.total_fuel as f64 / self.calls as f64
+        }
+    }
+}
+
+/// Seconds of `run_s` spent outside the plugin calls (engine, indicators,
+/// fills, accounting), never below 0.
+fn outside_stage_s(run_s: f64, costs: &[StageCost]) -> f64 {
+    let plugins: f64 = costs.iter().map(|c| c.total_ns as f64 / 1e9).sum();
+    (run_s - plugins).max(0.0)
+}
+
 /// What the report shows besides the run itself.
 #[derive(Debug, Clone, Default)]
 pub struct ReportMeta {
@@ -70,6 +116,9 @@ pub struct ReportMeta {
     pub decode_s: f64,
     /// Plugin faults counted by the stage (0 for a built-in stage).
     pub plugin_faults: u64,
+    /// What each plugin slot cost during the run (empty for a built-in
+    /// stage): the breakdown of a candle's time in the report.
+    pub stage_costs: Vec<StageCost>,
     /// The window of `trades.svg`, ms (`None`: the last [`DEFAULT_PLOT_CANDLES`] candles).
     pub plot_window: Option<(i64, i64)>,
     /// Extra top-level fields (sweep rankings, walk-forward windows).
@@ -141,6 +190,16 @@ pub fn json(r: &RunResult, m: &Metrics, cfg: &BacktestConfig, meta: &ReportMeta)
         "timing": {
             "decode_s": meta.decode_s,
             "run_s": r.run_s,
+            "plugins": meta.stage_costs.iter().map(|c| json!({
+                "slot": c.slot,
+                "calls": c.calls,
+                "total_s": c.total_ns as f64 / 1e9,
+                "mean_ns": c.mean_ns(),
+                "max_ns": c.max_ns,
+                "max_fuel": c.max_fuel,
+                "mean_fuel": c.mean_fuel(),
+            })).collect::<Vec<_>>(),
+            "outside_plugins_s": outside_stage_s(r.run_s, &meta.stage_costs),
             "candles_per_s_with_decode": if wall > 0.0 { r.candles as f64 / wall } else { 0.0 },
         },
         "trades": m.trades,
@@ -251,6 +310,30 @@ pub fn markdown(r: &RunResult, m: &Metrics, meta: &ReportMeta) -> String {
         if r.run_s > 0.0 { r.candles as f64 / r.run_s } else { 0.0 },
         meta.decode_s
     );
+    if !meta.stage_costs.is_empty() {
+        let _ = writeln!(
+            s,
+            "## Where the time goes\n\n| part | seconds | calls | mean ns per call | longest ns | mean fuel per call |\n|---|---|---|---|---|---|"
+        );
+        let _ = writeln!(s, "| decoding the klines | {:.3} | | | | |", meta.decode_s);
+        for c in &meta.stage_costs {
+            let _ = writeln!(
+                s,
+                "| plugin `{}` | {:.3} | {} | {:.0} | {} | {:.0} |",
+                c.slot,
+                c.total_ns as f64 / 1e9,
+                c.calls,
+                c.mean_ns(),
+                c.max_ns,
+                c.mean_fuel()
+            );
+        }
+        let _ = writeln!(
+            s,
+            "| engine outside the plugins (indicators, fills, accounting) | {:.3} | | | | |\n",
+            outside_stage_s(r.run_s, &meta.stage_costs)
+        );
+    }
     let _ = writeln!(s, "## Summary\n\n| metric | value |\n|---|---|");
     let row = |s: &mut String, k: &str, v: String| {
         let _ = writeln!(s, "| {k} | {v} |");
