@@ -857,6 +857,35 @@ fn backtest_cli_runs_the_four_reference_plugins_of_a_config() {
         serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
     assert_eq!(j["candles"], 303);
     assert_eq!(j["plugin_faults"], 0, "{j}");
+    // Where the time went: one entry per slot, each candle calling every
+    // slot once (the strategy also hears its fills), the guest's work
+    // counted in fuel, and the engine's share within the run.
+    let t = &j["timing"];
+    let slots: Vec<&str> = t["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["slot"].as_str().unwrap())
+        .collect();
+    assert_eq!(slots, ["regime", "confidence", "risk", "strategy"], "{t}");
+    for p in t["plugins"].as_array().unwrap() {
+        let calls = p["calls"].as_u64().unwrap();
+        if p["slot"] == "strategy" {
+            assert!(calls >= 303, "{p}");
+        } else {
+            assert_eq!(calls, 303, "{p}");
+        }
+        assert!(p["mean_fuel"].as_f64().unwrap() > 0.0, "{p}");
+        assert!(p["mean_ns"].as_f64().unwrap() > 0.0, "{p}");
+    }
+    let (run_s, engine_s) = (
+        t["run_s"].as_f64().unwrap(),
+        t["engine_s"].as_f64().unwrap(),
+    );
+    assert!(engine_s > 0.0 && engine_s <= run_s, "{t}");
+    assert!(t["fills_and_accounting_s"].as_f64().unwrap() >= 0.0, "{t}");
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.contains("| plugin `risk` |"), "{md}");
     let stage = j.to_string();
     assert!(
         stage.contains("regime=regime") && stage.contains("strategy=strategy-adaptive"),

@@ -582,32 +582,31 @@ fn finish(
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(line.as_bytes());
-    if !meta.stage_costs.is_empty() {
-        let parts: Vec<String> = meta
-            .stage_costs
-            .iter()
-            .map(|c| {
-                format!(
-                    "{} {:.3} s ({:.0} ns, {:.0} fuel per call)",
-                    c.slot,
-                    c.total_ns as f64 / 1e9,
-                    c.mean_ns(),
-                    c.mean_fuel()
-                )
-            })
-            .collect();
-        let plugins_s: f64 = meta
-            .stage_costs
-            .iter()
-            .map(|c| c.total_ns as f64 / 1e9)
-            .sum();
-        let _ = writeln!(
-            out,
-            "time: plugins {} ; engine outside the plugins {:.3} s",
-            parts.join(", "),
-            (r.run_s - plugins_s).max(0.0)
-        );
-    }
+    let plugins_s: f64 = meta
+        .stage_costs
+        .iter()
+        .map(|c| c.total_ns as f64 / 1e9)
+        .sum();
+    let parts: Vec<String> = meta
+        .stage_costs
+        .iter()
+        .map(|c| {
+            format!(
+                ", plugin {} {:.3} s ({:.0} ns, {:.0} fuel per call)",
+                c.slot,
+                c.total_ns as f64 / 1e9,
+                c.mean_ns(),
+                c.mean_fuel()
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "time: indicators and engine {:.3} s{}, matching/fills/accounting {:.3} s",
+        (r.engine_s - plugins_s).max(0.0),
+        parts.concat(),
+        (r.run_s - r.engine_s).max(0.0)
+    );
     if let Some(dir) = &args.report {
         if let Err(e) = report::write(dir, series, r, cfg, meta) {
             return fail(format!("writing the report to {}: {e}", dir.display()));

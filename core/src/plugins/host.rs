@@ -493,6 +493,8 @@ impl PluginHost {
             .describe()
             .map_err(|_| lc(plugin.fault_message().to_string()))?;
         plugin.info = info;
+        // The counters cover the plugin's event calls only, not its load.
+        plugin.stats = CallStats::default();
         Ok(plugin)
     }
 

@@ -98,11 +98,11 @@ impl StageCost {
     }
 }
 
-/// Seconds of `run_s` spent outside the plugin calls (engine, indicators,
-/// fills, accounting), never below 0.
-fn outside_stage_s(run_s: f64, costs: &[StageCost]) -> f64 {
+/// Seconds of the engine's candle input spent outside the plugin calls:
+/// indicators, aggregation, the chain's own work (never below 0).
+fn engine_outside_plugins_s(engine_s: f64, costs: &[StageCost]) -> f64 {
     let plugins: f64 = costs.iter().map(|c| c.total_ns as f64 / 1e9).sum();
-    (run_s - plugins).max(0.0)
+    (engine_s - plugins).max(0.0)
 }
 
 /// What the report shows besides the run itself.
@@ -199,7 +199,9 @@ pub fn json(r: &RunResult, m: &Metrics, cfg: &BacktestConfig, meta: &ReportMeta)
                 "max_fuel": c.max_fuel,
                 "mean_fuel": c.mean_fuel(),
             })).collect::<Vec<_>>(),
-            "outside_plugins_s": outside_stage_s(r.run_s, &meta.stage_costs),
+            "engine_s": r.engine_s,
+            "indicators_and_engine_s": engine_outside_plugins_s(r.engine_s, &meta.stage_costs),
+            "fills_and_accounting_s": (r.run_s - r.engine_s).max(0.0),
             "candles_per_s_with_decode": if wall > 0.0 { r.candles as f64 / wall } else { 0.0 },
         },
         "trades": m.trades,
@@ -310,30 +312,33 @@ pub fn markdown(r: &RunResult, m: &Metrics, meta: &ReportMeta) -> String {
         if r.run_s > 0.0 { r.candles as f64 / r.run_s } else { 0.0 },
         meta.decode_s
     );
-    if !meta.stage_costs.is_empty() {
+    let _ = writeln!(
+        s,
+        "## Where the time goes\n\n| part | seconds | calls | mean ns per call | longest ns | mean fuel per call |\n|---|---|---|---|---|---|"
+    );
+    let _ = writeln!(s, "| decoding the klines | {:.3} | | | | |", meta.decode_s);
+    let _ = writeln!(
+        s,
+        "| indicators, aggregation, the stage's own work | {:.3} | | | | |",
+        engine_outside_plugins_s(r.engine_s, &meta.stage_costs)
+    );
+    for c in &meta.stage_costs {
         let _ = writeln!(
             s,
-            "## Where the time goes\n\n| part | seconds | calls | mean ns per call | longest ns | mean fuel per call |\n|---|---|---|---|---|---|"
-        );
-        let _ = writeln!(s, "| decoding the klines | {:.3} | | | | |", meta.decode_s);
-        for c in &meta.stage_costs {
-            let _ = writeln!(
-                s,
-                "| plugin `{}` | {:.3} | {} | {:.0} | {} | {:.0} |",
-                c.slot,
-                c.total_ns as f64 / 1e9,
-                c.calls,
-                c.mean_ns(),
-                c.max_ns,
-                c.mean_fuel()
-            );
-        }
-        let _ = writeln!(
-            s,
-            "| engine outside the plugins (indicators, fills, accounting) | {:.3} | | | | |\n",
-            outside_stage_s(r.run_s, &meta.stage_costs)
+            "| plugin `{}` | {:.3} | {} | {:.0} | {} | {:.0} |",
+            c.slot,
+            c.total_ns as f64 / 1e9,
+            c.calls,
+            c.mean_ns(),
+            c.max_ns,
+            c.mean_fuel()
         );
     }
+    let _ = writeln!(
+        s,
+        "| matching, fills, accounting | {:.3} | | | | |\n",
+        (r.run_s - r.engine_s).max(0.0)
+    );
     let _ = writeln!(s, "## Summary\n\n| metric | value |\n|---|---|");
     let row = |s: &mut String, k: &str, v: String| {
         let _ = writeln!(s, "| {k} | {v} |");
