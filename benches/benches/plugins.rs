@@ -29,10 +29,8 @@
 use criterion::Criterion;
 use kairos_core::binance::fast::{Level, Symbol};
 use kairos_core::engine::clock::{ticks, TickScale};
-use kairos_core::engine::PredictionView;
-use kairos_core::engine::{AccountView, Actions, CandleState, CandleView, Decide, MarketView};
-use kairos_core::indicators::{Candle, Timeframe};
-use kairos_core::num::{Price, Qty, Wide};
+use kairos_core::engine::{AccountView, Actions, Decide, MarketView};
+use kairos_core::num::{Price, Qty};
 use kairos_core::plugins::bindings::types;
 use kairos_core::plugins::chain::{replay_one, PluginChain};
 use kairos_core::plugins::host::{Plugin, PluginHost};
@@ -74,45 +72,6 @@ fn faulty(host: &PluginHost) -> Plugin {
             plugins_dir().display()
         )
     })
-}
-
-/// A synthetic 1 m series through the engine's indicators, as candle views.
-fn views() -> Vec<CandleView> {
-    let mut state = CandleState::new(Timeframe::M1);
-    let account = AccountView {
-        equity: Wide::from_int(10_000).expect("fits"),
-        peak_equity: Wide::from_int(10_000).expect("fits"),
-        free_quote: Wide::from_int(10_000).expect("fits"),
-        ..AccountView::default()
-    };
-    let mut out = Vec::with_capacity(SERIES);
-    for i in 0..SERIES as i64 {
-        let k = i % 50;
-        let close = 60_000 + if k < 25 { k } else { 50 - k } * 20 + i / 3;
-        let p = |x: i64| Price::from_int(x).expect("fits");
-        let c = Candle::new(
-            i * 60_000,
-            Timeframe::M1,
-            p(close - 3),
-            p(close + 10),
-            p(close - 10),
-            p(close),
-            Wide::from_int(i128::from(5 + i % 9)).expect("fits"),
-        )
-        .expect("valid candle");
-        let (features, trend, higher) = state.update(&c).expect("primary timeframe");
-        out.push(CandleView {
-            symbol: sym(),
-            now_ns: (i as u64 + 1) * 60_000_000_000,
-            candle: c,
-            features,
-            trend,
-            higher,
-            account,
-            prediction: PredictionView::default(),
-        });
-    }
-    out
 }
 
 fn main() {
@@ -191,7 +150,7 @@ fn main() {
         "plugins bench: chain_on_candle slots loaded: {}",
         loaded.join(", ")
     );
-    let vs = views();
+    let vs = kairos_benches::candle_views(sym(), SERIES);
     let mut k = 0usize;
     c.bench_function("chain_on_candle", |b| {
         b.iter(|| {
