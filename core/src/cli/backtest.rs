@@ -2,11 +2,11 @@
 //! FILE.toml] [--walk-forward K]`: candle backtest with the same engine,
 //! limits and filters as live (see [`crate::drive::backtest`]).
 //!
-//! The decision stage is chosen in [`stage`]. Until the plugin chain
-//! implements [`Decide`], the only stage is the **temporary** built-in test
-//! strategy ([`SmaCrossTest`]), used when `--builtin-test-strategy sma-cross`
-//! is given or when no `--config` is given (a note on stderr says so).
-//! `--config` is refused until the chain is plugged in there.
+//! The decision stage is chosen in [`stage`]: the plugin chain of the
+//! `[plugins]` section of `--config` (one [`crate::plugins::multi::SymbolChains`] chain per
+//! symbol), or the native baseline [`SmaCrossTest`] with
+//! `--builtin-test-strategy sma-cross` (for tests and comparisons, not the
+//! bot's logic). With neither, the command is refused, saying what to give.
 
 use crate::drive::backtest::report::{self, ReportMeta, StageCost};
 use crate::drive::backtest::stats::{Metrics, RANK_METRICS};
