@@ -87,8 +87,7 @@ pub fn serve(path: &Path, side: SwapSide) -> std::io::Result<ControlServer> {
             ));
         }
     }
-    let listener = UnixListener::bind(path)?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(SOCKET_MODE))?;
+    let listener = bind_private(path)?;
     listener.set_nonblocking(true)?;
     let stop = Arc::new(AtomicBool::new(false));
     let s = stop.clone();
@@ -100,6 +99,33 @@ pub fn serve(path: &Path, side: SwapSide) -> std::io::Result<ControlServer> {
         stop,
         thread: Some(thread),
     })
+}
+
+/// Binds the socket with mode 0600 before anyone else can reach it: it is
+/// bound inside a fresh directory only the owner may enter (0700, beside
+/// `path`, so on the same filesystem), given its mode there, then renamed
+/// onto `path` (atomic). Binding at `path` and changing the mode afterwards
+/// would leave a moment in which the socket has the umask's mode.
+fn bind_private(path: &Path) -> std::io::Result<UnixListener> {
+    use std::os::unix::fs::DirBuilderExt;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    // Unique per process and per call (two servers may start at once).
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let staging = parent.join(format!(".kairos-control-{}-{n}", std::process::id()));
+    std::fs::DirBuilder::new().mode(0o700).create(&staging)?;
+    let tmp = staging.join("s");
+    let bound = UnixListener::bind(&tmp).and_then(|l| {
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(SOCKET_MODE))?;
+        std::fs::rename(&tmp, path)?;
+        Ok(l)
+    });
+    let _ = std::fs::remove_file(&tmp);
+    let _ = std::fs::remove_dir(&staging);
+    bound
 }
 
 fn run(listener: UnixListener, mut side: SwapSide, stop: &AtomicBool) {
