@@ -624,8 +624,13 @@ pub struct LiveStatus {
     pub orders_final: AtomicU64,
     /// Fills applied to the portfolio.
     pub fills: AtomicU64,
-    /// Whether the user-data stream is subscribed (WS-API link up).
+    /// Whether user data flows: the WS-API subscription is confirmed, or
+    /// the listen-key stream is open.
     pub user_data: AtomicBool,
+    /// Whether the WS-API user-data subscription is confirmed.
+    pub user_data_ws_api: AtomicBool,
+    /// Whether the listen-key stream (the fallback) is open.
+    pub listen_key_stream: AtomicBool,
 }
 
 fn wall_ns() -> u64 {
@@ -1032,10 +1037,11 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 s.orders.store(total, Ordering::Relaxed);
                 s.orders_final.store(done, Ordering::Relaxed);
                 s.fills.store(o.counters.fills, Ordering::Relaxed);
-                s.user_data.store(
-                    o.counters.subscribed > 0 && o.token().is_some(),
-                    Ordering::Relaxed,
-                );
+                s.user_data.store(o.user_data_live(), Ordering::Relaxed);
+                s.user_data_ws_api
+                    .store(o.ws_api_subscribed, Ordering::Relaxed);
+                s.listen_key_stream
+                    .store(o.user_stream.is_open(), Ordering::Relaxed);
             }
         }
     }
@@ -1071,6 +1077,10 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
     fn on_ready(&mut self, token: Token, woke: Instant) {
         if self.orders.as_ref().and_then(|o| o.token()) == Some(token) {
             self.on_order_ready();
+            return;
+        }
+        if self.orders.as_ref().and_then(|o| o.us_token()) == Some(token) {
+            self.on_user_stream_ready();
             return;
         }
         let Some((li, is_next)) = self.links.iter().position_map(token) else {
@@ -1645,6 +1655,10 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             }
             RestRequest::Signed { req_id, .. } => {
                 self.on_order_rest_reply(req_id, reply);
+                return;
+            }
+            RestRequest::UserStream { op, key } => {
+                self.on_user_stream_rest_reply(op, key, reply);
                 return;
             }
         };

@@ -86,6 +86,8 @@ pub enum HttpMethod {
     Post,
     /// DELETE.
     Delete,
+    /// PUT (listen-key keepalive).
+    Put,
 }
 
 /// What the driver must do, or tell the engine.
@@ -158,6 +160,12 @@ pub enum Action {
     },
     /// The user data stream subscription is live.
     Subscribed,
+    /// The user data stream subscription was refused (the driver falls
+    /// back to a listen-key stream).
+    SubscribeRefused {
+        /// Binance's error code.
+        code: i32,
+    },
 }
 
 /// Why an intent never reached the wire.
@@ -850,11 +858,12 @@ impl Gateway {
         };
         match p.what {
             What::Time => self.on_time(p, resp, now_ns),
-            What::Subscribe => {
-                if resp.is_ok() {
-                    self.act(Action::Subscribed);
-                }
-            }
+            What::Subscribe => match &resp.error {
+                None if resp.is_ok() => self.act(Action::Subscribed),
+                e => self.act(Action::SubscribeRefused {
+                    code: e.as_ref().map_or(0, |e| e.code),
+                }),
+            },
             What::Cancel => {
                 if let (Some(e), Some((_, cid))) = (&resp.error, p.cancel_of) {
                     if rate_limited(resp.status, Some(e.code)) {

@@ -209,6 +209,18 @@ fn serve(shared: &Shared, ws: &mut WebSocket<Io>, sinks: &mut Vec<Arc<UserSink>>
             let _ = ws.flush();
             return "sim stopping".into();
         }
+        if shared
+            .ws_api_down
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            bump(&stats.ws_api_refused);
+            let _ = ws.close(Some(CloseFrame {
+                code: CloseCode::Again,
+                reason: "the WS-API is down (sim)".into(),
+            }));
+            let _ = ws.flush();
+            return "the WS-API is set down".into();
+        }
         let now = Instant::now();
         if now.duration_since(opened) >= cfg.max_lifetime {
             bump(&stats.lifetime_disconnects);

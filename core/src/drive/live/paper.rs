@@ -12,9 +12,18 @@
 //! On loss: [`Gateway::on_ws_down`], then reconnects with the same jittered
 //! back-off as the market links. The gateway's timers join the loop's
 //! deadline. REST actions (the gateway's fallback while the WS-API link is
-//! down) are not carried out here: each is counted in
-//! [`OrderCounters::rest_refused`] and the gateway's own timeout resolves
-//! the request once the link is back.
+//! down) go to the `rest` side thread (`RestRequest::Signed`).
+//!
+//! **User data without the WS-API.** While the WS-API subscription is
+//! unavailable (link down, subscription refused) the [`ListenKeyStream`]
+//! fallback gets a listen key through the `rest` thread and reads
+//! `<market streams>/ws/<listenKey>` on one more link of this loop, keeping
+//! the key alive and replacing it when it expires or the link drops. Its
+//! frames go through the same [`on_frame`] path as the WS-API's events.
+//! When the WS-API subscription is back, both run for an overlap, then the
+//! listen key is closed; a report seen on both is dropped by the order
+//! table (execution id), an account update older than the last applied
+//! (`u`) or a balance update already applied is dropped here.
 //!
 //! Intents come from another thread through [`OrderSender`] (a lock-free
 //! SPSC ring of fixed-size [`OrderCommand`]s and the loop's waker). A new
@@ -35,6 +44,10 @@ use crate::limiter::Limiter;
 use crate::num::{Qty, Wide};
 use crate::orders::gateway::{Action, Gateway, GatewayError, OrderIntent};
 use crate::orders::table::Applied;
+use crate::orders::user_stream::{
+    KeepAliveOutcome, KeyOp, ListenKey, ListenKeyStats, ListenKeyStream, StreamAction,
+    DEFAULT_LISTEN_KEY_OVERLAP,
+};
 use crate::orders::ClientId;
 use crate::portfolio::risk::{Exposure, RiskGuard, RiskLimits};
 use crate::portfolio::{Asset, Balance, Fill, Portfolio};
@@ -65,8 +78,12 @@ pub struct OrderConfig {
     pub balances: Vec<(Asset, Balance)>,
     /// The asset equity is counted in (risk checks).
     pub equity_asset: Asset,
-    /// Reconnect delays of the WS-API link.
+    /// Reconnect delays of the WS-API link (and of the listen-key
+    /// fallback's key requests and link).
     pub reconnect: BackoffConfig,
+    /// How long the listen-key stream stays open once the WS-API
+    /// subscription is back ([`DEFAULT_LISTEN_KEY_OVERLAP`]).
+    pub listen_key_overlap: Duration,
 }
 
 impl OrderConfig {
@@ -81,6 +98,7 @@ impl OrderConfig {
             balances: Vec::new(),
             equity_asset: Asset::new(b"USDT").unwrap_or_default(),
             reconnect: BackoffConfig::default(),
+            listen_key_overlap: DEFAULT_LISTEN_KEY_OVERLAP,
         }
     }
 }
@@ -187,6 +205,22 @@ pub struct OrderCounters {
     pub rest_refused: u64,
     /// WS-API sends that failed (the link is going down).
     pub send_errors: u64,
+    /// User-data subscriptions the WS-API refused.
+    pub subscribe_refused: u64,
+    /// Frames received on the listen-key stream.
+    pub listen_key_frames: u64,
+    /// `listenKeyExpired` events received.
+    pub listen_key_expired: u64,
+    /// Listen-key requests not sent (limiter or full `rest` ring).
+    pub listen_key_refused: u64,
+    /// `outboundAccountPosition` events older than the last applied one
+    /// (the other source's late copy), dropped.
+    pub stale_positions: u64,
+    /// `balanceUpdate` events already applied (seen on both sources),
+    /// dropped.
+    pub duplicate_balance_updates: u64,
+    /// The listen-key fallback's own counters.
+    pub listen_key: ListenKeyStats,
     /// The realized PnL of every fill, summed, quote.
     pub realized: Wide,
     /// The last refusal, for the report.
@@ -208,12 +242,57 @@ pub(super) struct OrderSide {
     pub(super) timer_ns: Option<u64>,
     pairs: Vec<(Symbol, Asset, Asset)>,
     equity_asset: Asset,
+    /// The WS-API user-data subscription is confirmed on the open link.
+    pub(super) ws_api_subscribed: bool,
+    /// The listen-key fallback.
+    pub(super) user_stream: ListenKeyStream,
+    /// Its link.
+    us_conn: Option<(WsConn, u16)>,
+    /// The market streams' address (the listen-key link's base).
+    us_base: Endpoint,
+    /// The market links' target, whose address and TLS the listen-key link
+    /// shares.
+    us_template: Target,
+    dedup: UserDedup,
 }
 
 impl OrderSide {
     pub(super) fn token(&self) -> Option<Token> {
         self.conn.as_ref().map(|(c, _)| c.token())
     }
+
+    pub(super) fn us_token(&self) -> Option<Token> {
+        self.us_conn.as_ref().map(|(c, _)| c.token())
+    }
+
+    /// Whether user data flows (WS-API subscription or listen-key stream).
+    pub(super) fn user_data_live(&self) -> bool {
+        self.ws_api_subscribed || self.user_stream.is_open()
+    }
+}
+
+/// `balanceUpdate`s remembered to drop a second copy, at most.
+pub const BALANCE_UPDATES_REMEMBERED: usize = 32;
+
+/// What the two user-data sources may both deliver, remembered to apply
+/// it once: the last account position's update time, recent balance
+/// updates.
+#[derive(Default)]
+struct UserDedup {
+    last_position_ms: u64,
+    /// (event time, clear time, delta units, asset) of recent
+    /// balance updates (a ring).
+    balance_updates: [(u64, u64, i64, Asset); BALANCE_UPDATES_REMEMBERED],
+    next: usize,
+}
+
+/// Where a user-data frame came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// The WS-API link (responses and enveloped events).
+    WsApi,
+    /// The listen-key stream (bare events only).
+    ListenKey,
 }
 
 fn is_event(bytes: &[u8]) -> bool {
@@ -225,29 +304,36 @@ fn is_event(bytes: &[u8]) -> bool {
         || bytes.windows(9).any(|w| w == b"\"event\":{")
 }
 
-/// One frame of the WS-API link.
+/// One frame of the WS-API link or of the listen-key stream: responses to
+/// the gateway, events through one path whatever their source. Returns the
+/// key a `listenKeyExpired` event names.
+#[allow(clippy::too_many_arguments)]
 fn on_frame(
     gateway: &mut Gateway,
     portfolio: &mut Portfolio,
     counters: &mut OrderCounters,
+    dedup: &mut UserDedup,
     pairs: &[(Symbol, Asset, Asset)],
+    source: Source,
     bytes: &[u8],
     now_ns: u64,
-) {
-    if !is_event(bytes) {
+) -> Option<ListenKey> {
+    if source == Source::ListenKey {
+        counters.listen_key_frames += 1;
+    } else if !is_event(bytes) {
         counters.responses += 1;
         match gateway.on_ws_text(bytes, now_ns) {
             Ok(()) => {}
             Err(GatewayError::Unmatched) => counters.unmatched += 1,
             Err(GatewayError::Decode(_)) => counters.malformed += 1,
         }
-        return;
+        return None;
     }
     let msg = match decode_user(bytes) {
         Ok(m) => m,
         Err(_) => {
             counters.malformed += 1;
-            return;
+            return None;
         }
     };
     match msg.event {
@@ -264,16 +350,45 @@ fn on_frame(
                 Err(_) => counters.unknown_reports += 1,
             }
         }
-        UserEvent::AccountPosition(ap) => match portfolio.on_account_position(&ap) {
-            Ok(_) => counters.account_positions += 1,
-            Err(_) => counters.malformed += 1,
-        },
-        UserEvent::BalanceUpdate(bu) => match portfolio.on_balance_update(&bu) {
-            Ok(()) => counters.balance_updates += 1,
-            Err(_) => counters.malformed += 1,
-        },
+        UserEvent::AccountPosition(ap) => {
+            if ap.last_update_time_ms < dedup.last_position_ms {
+                counters.stale_positions += 1;
+                return None;
+            }
+            match portfolio.on_account_position(&ap) {
+                Ok(_) => {
+                    dedup.last_position_ms = ap.last_update_time_ms;
+                    counters.account_positions += 1;
+                }
+                Err(_) => counters.malformed += 1,
+            }
+        }
+        UserEvent::BalanceUpdate(bu) => {
+            let Some(asset) = Asset::new(bu.asset.as_bytes()) else {
+                counters.malformed += 1;
+                return None;
+            };
+            let id = (bu.event_time_ms, bu.clear_time_ms, bu.delta.units(), asset);
+            if dedup.balance_updates.contains(&id) {
+                counters.duplicate_balance_updates += 1;
+                return None;
+            }
+            match portfolio.on_balance_update(&bu) {
+                Ok(()) => {
+                    dedup.balance_updates[dedup.next] = id;
+                    dedup.next = (dedup.next + 1) % BALANCE_UPDATES_REMEMBERED;
+                    counters.balance_updates += 1;
+                }
+                Err(_) => counters.malformed += 1,
+            }
+        }
+        UserEvent::ListenKeyExpired(e) => {
+            counters.listen_key_expired += 1;
+            return ListenKey::new(&e.listen_key);
+        }
         _ => counters.other_events += 1,
     }
+    None
 }
 
 fn on_fill(
@@ -341,6 +456,20 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             tls,
             max_message_bytes: self.cfg.max_message_bytes,
         };
+        // The listen-key link: the market streams' address.
+        let us_base = Endpoint::parse(&self.cfg.ws)?;
+        let us_tls = if us_base.secure {
+            Some(crate::feed::tls::client_config(&roots)?)
+        } else {
+            None
+        };
+        let us_template = Target {
+            addr: us_base.resolve()?[0],
+            host: us_base.host.clone(),
+            url: us_base.ws_url(),
+            tls: us_tls,
+            max_message_bytes: self.cfg.max_message_bytes,
+        };
         // The REST fallback's requests carry the key in a header.
         self.rest.set_api_key(cfg.credentials.api_key());
         let limiter = std::mem::replace(&mut self.limiter, Limiter::with_default_limits());
@@ -371,6 +500,16 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             timer_ns: None,
             pairs: cfg.pairs,
             equity_asset: cfg.equity_asset,
+            ws_api_subscribed: false,
+            user_stream: ListenKeyStream::new(
+                cfg.listen_key_overlap,
+                cfg.reconnect,
+                self.cfg.seed ^ 0x6c69_7374_656e,
+            ),
+            us_conn: None,
+            us_base,
+            us_template,
+            dedup: UserDedup::default(),
         });
         Ok(self)
     }
@@ -401,6 +540,16 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
     /// The order side's counters, if configured.
     pub fn order_counters(&self) -> Option<&OrderCounters> {
         self.orders.as_ref().map(|o| &o.counters)
+    }
+
+    /// The order side's counters with the listen-key fallback's, if
+    /// configured.
+    pub fn order_report(&self) -> Option<OrderCounters> {
+        self.orders.as_ref().map(|o| {
+            let mut c = o.counters.clone();
+            c.listen_key = *o.user_stream.stats();
+            c
+        })
     }
 
     /// The rate limiter every request passes (the gateway's when the order
@@ -446,6 +595,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             }
         }
         self.order_actions();
+        self.user_stream_actions();
     }
 
     /// A readiness event on the WS-API link.
@@ -460,13 +610,24 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             target,
             conn,
             pairs,
+            dedup,
             ..
         } = o;
         let Some((c, _)) = conn.as_mut() else {
             return;
         };
         let result = c.drive(target, &mut |bytes: &[u8]| {
-            on_frame(gateway, portfolio, counters, pairs, bytes, wall_ns());
+            // A WS-API link never carries listenKeyExpired.
+            let _ = on_frame(
+                gateway,
+                portfolio,
+                counters,
+                dedup,
+                pairs,
+                Source::WsApi,
+                bytes,
+                wall_ns(),
+            );
         });
         let now = Instant::now();
         match result {
@@ -476,6 +637,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 if let Err(e) = o.gateway.subscribe_user_data_signed(wall_ns()) {
                     o.counters.refused += 1;
                     o.counters.last_refusal = Some(format!("user data subscription: {e}"));
+                    o.user_stream.set_ws_api_subscribed(false, wall_ns());
                 }
             }
             Ok(_) => {}
@@ -485,6 +647,209 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             }
         }
         self.order_actions();
+        self.user_stream_actions();
+    }
+
+    /// A readiness event on the listen-key link: its events through the
+    /// same path as the WS-API's.
+    pub(super) fn on_user_stream_ready(&mut self) {
+        let Some(o) = self.orders.as_mut() else {
+            return;
+        };
+        let OrderSide {
+            gateway,
+            portfolio,
+            counters,
+            us_conn,
+            us_template,
+            pairs,
+            dedup,
+            ..
+        } = o;
+        let Some((c, _)) = us_conn.as_mut() else {
+            return;
+        };
+        let mut expired: Option<ListenKey> = None;
+        let result = c.drive(us_template, &mut |bytes: &[u8]| {
+            if let Some(k) = on_frame(
+                gateway,
+                portfolio,
+                counters,
+                dedup,
+                pairs,
+                Source::ListenKey,
+                bytes,
+                wall_ns(),
+            ) {
+                expired = Some(k);
+            }
+        });
+        let wall = wall_ns();
+        if let Some(k) = expired {
+            o.user_stream.on_expired(k.as_str(), wall);
+        }
+        match result {
+            Ok(Progress::Opened) => o.user_stream.on_open(),
+            Ok(_) => {}
+            Err(e) => {
+                self.counters.last_error = Some(format!("listen-key stream: {e}"));
+                self.user_stream_down();
+            }
+        }
+        self.order_actions();
+        self.user_stream_actions();
+    }
+
+    /// The listen-key link is lost or failed to open.
+    fn user_stream_down(&mut self) {
+        let Some(o) = self.orders.as_mut() else {
+            return;
+        };
+        if let Some((c, _)) = o.us_conn.take() {
+            c.close(self.poll.registry());
+        }
+        o.user_stream.on_down(wall_ns());
+    }
+
+    /// Carries out what the listen-key fallback asks for.
+    pub(super) fn user_stream_actions(&mut self) {
+        loop {
+            let wall = wall_ns();
+            let Some(o) = self.orders.as_mut() else {
+                return;
+            };
+            let Some(a) = o.user_stream.poll(wall) else {
+                return;
+            };
+            let ask = |op: KeyOp, key: Option<ListenKey>, me: &mut Self| -> bool {
+                let req = crate::limiter::weights::Endpoint::UserDataStream.request();
+                let Some(o) = me.orders.as_mut() else {
+                    return false;
+                };
+                if o.gateway.limiter.admit(&req, wall).is_err() {
+                    return false;
+                }
+                me.rest
+                    .ask(RestRequest::UserStream { op, key }, Instant::now())
+            };
+            match a {
+                StreamAction::RequestKey => {
+                    if !ask(KeyOp::Create, None, self) {
+                        if let Some(o) = self.orders.as_mut() {
+                            o.counters.listen_key_refused += 1;
+                            o.user_stream.on_key(None, wall);
+                        }
+                    }
+                }
+                StreamAction::KeepAlive(k) => {
+                    if !ask(KeyOp::KeepAlive, Some(k), self) {
+                        if let Some(o) = self.orders.as_mut() {
+                            o.counters.listen_key_refused += 1;
+                            o.user_stream
+                                .on_keepalive(&k, KeepAliveOutcome::Failed, wall);
+                        }
+                    }
+                }
+                StreamAction::CloseKey(k) => {
+                    // Best effort: an unclosed key expires by itself.
+                    if !ask(KeyOp::Close, Some(k), self) {
+                        if let Some(o) = self.orders.as_mut() {
+                            o.counters.listen_key_refused += 1;
+                        }
+                    }
+                }
+                StreamAction::Connect(k) => {
+                    let id = self.next_conn_id;
+                    self.next_conn_id = self.next_conn_id.wrapping_add(1);
+                    let Some(o) = self.orders.as_mut() else {
+                        return;
+                    };
+                    let url = o.us_base.with_path(&format!("/ws/{}", k.as_str())).ws_url();
+                    o.us_template.url = url;
+                    match WsConn::connect(self.poll.registry(), Token(id as usize), &o.us_template)
+                    {
+                        Ok(c) => o.us_conn = Some((c, id)),
+                        Err(e) => {
+                            self.counters.last_error = Some(format!("listen-key stream: {e}"));
+                            o.user_stream.on_down(wall);
+                        }
+                    }
+                }
+                StreamAction::Disconnect => {
+                    if let Some((c, _)) = o.us_conn.take() {
+                        c.close(self.poll.registry());
+                    }
+                }
+            }
+        }
+    }
+
+    /// The answer to a listen-key request.
+    pub(super) fn on_user_stream_rest_reply(
+        &mut self,
+        op: KeyOp,
+        key: Option<ListenKey>,
+        reply: crate::rest::RestReply,
+    ) {
+        let Some(o) = self.orders.as_mut() else {
+            return;
+        };
+        let wall = wall_ns();
+        let (status, code, body_key) = match &reply.result {
+            Ok(ans) => {
+                for (name, value) in &ans.limit_headers {
+                    // A malformed header is the server's problem; ignored.
+                    let _ = o.gateway.limiter.observe_header(name, value, wall);
+                }
+                let v = serde_json::from_slice::<serde_json::Value>(&ans.body).ok();
+                let code = v
+                    .as_ref()
+                    .and_then(|v| v.get("code")?.as_i64())
+                    .and_then(|c| i32::try_from(c).ok());
+                if ans.status == 429 || ans.status == 418 {
+                    o.gateway.limiter.on_http_status(
+                        ans.status,
+                        code,
+                        ans.retry_after.map(|d| d.as_secs()),
+                        wall,
+                    );
+                }
+                let body_key = v
+                    .as_ref()
+                    .and_then(|v| v.get("listenKey")?.as_str())
+                    .and_then(ListenKey::new);
+                (ans.status, code, body_key)
+            }
+            Err(e) => {
+                self.counters.last_error = Some(format!("listen key: {e}"));
+                (0, None, None)
+            }
+        };
+        let Some(o) = self.orders.as_mut() else {
+            return;
+        };
+        match op {
+            KeyOp::Create => {
+                let got = body_key.filter(|_| status == 200);
+                if got.is_none() {
+                    o.counters.last_refusal =
+                        Some(format!("listen key: HTTP {status}, code {code:?}"));
+                }
+                o.user_stream.on_key(got, wall);
+            }
+            KeyOp::KeepAlive => {
+                let outcome = match (status, code) {
+                    (200, _) => KeepAliveOutcome::Ok,
+                    (_, Some(-1125)) => KeepAliveOutcome::Gone,
+                    _ => KeepAliveOutcome::Failed,
+                };
+                if let Some(k) = key {
+                    o.user_stream.on_keepalive(&k, outcome, wall);
+                }
+            }
+            KeyOp::Close => {}
+        }
+        self.user_stream_actions();
     }
 
     /// The answer to a REST fallback request: to the gateway (rate-limit
@@ -530,6 +895,9 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         o.counters.downs += 1;
         o.gateway.on_ws_down(wall_ns());
         o.retry_at = Some(now + o.backoff.next_delay());
+        o.ws_api_subscribed = false;
+        o.user_stream.set_ws_api_subscribed(false, wall_ns());
+        self.user_stream_actions();
     }
 
     /// Carries out queued order commands.
@@ -603,6 +971,8 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             counters,
             conn,
             timer_ns,
+            user_stream,
+            ws_api_subscribed,
             ..
         } = o;
         for a in gateway.drain() {
@@ -668,7 +1038,17 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                     counters.bans += 1;
                     counters.rate_limited += 1;
                 }
-                Action::Subscribed => counters.subscribed += 1,
+                Action::Subscribed => {
+                    counters.subscribed += 1;
+                    *ws_api_subscribed = true;
+                    user_stream.set_ws_api_subscribed(true, wall_ns());
+                }
+                Action::SubscribeRefused { code } => {
+                    counters.subscribe_refused += 1;
+                    counters.last_refusal = Some(format!("user data subscription refused: {code}"));
+                    *ws_api_subscribed = false;
+                    user_stream.set_ws_api_subscribed(false, wall_ns());
+                }
             }
         }
         // Every deadline still waiting, not only the earliest asked for.
@@ -682,18 +1062,23 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         if let Some((c, _)) = self.orders.as_mut().and_then(|o| o.conn.take()) {
             c.close(self.poll.registry());
         }
+        if let Some((c, _)) = self.orders.as_mut().and_then(|o| o.us_conn.take()) {
+            c.close(self.poll.registry());
+        }
     }
 
     /// The earliest time the order side needs the loop.
     pub(super) fn order_deadline(&self, now: Instant) -> Option<Instant> {
         let o = self.orders.as_ref()?;
-        let timer = o.timer_ns.map(|t| {
-            let wall = wall_ns();
-            now + Duration::from_nanos(t.saturating_sub(wall))
-        });
-        match (o.retry_at, timer) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let wall = wall_ns();
+        let at = |t: u64| now + Duration::from_nanos(t.saturating_sub(wall));
+        [
+            o.retry_at,
+            o.timer_ns.map(at),
+            o.user_stream.next_deadline_ns().map(at),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 }
