@@ -25,6 +25,16 @@
 //! table (execution id), an account update older than the last applied
 //! (`u`) or a balance update already applied is dropped here.
 //!
+//! **The engine's intents.** An [`EngineAction::Intent`] of the decision
+//! stage goes through the same admission as the backtester's
+//! ([`admit`]: the core's hard limits, then the symbol's exchange filters,
+//! on the order and its protective stop), with the symbol's rules from
+//! exchangeInfo, then to the gateway under a client id of its own
+//! ([`ENGINE_ID_PREFIX`]). A refusal is counted by cause and names the
+//! rule ([`OrderCounters::last_refusal`]). `CancelAll` cancels the symbol's
+//! open orders. exchangeInfo also gives each symbol's base and quote asset,
+//! replacing [`OrderConfig::pairs`].
+//!
 //! Intents come from another thread through [`OrderSender`] (a lock-free
 //! SPSC ring of fixed-size [`OrderCommand`]s and the loop's waker). A new
 //! order for a symbol whose book is not live is refused
@@ -33,22 +43,27 @@
 
 use super::{wall_ns, LiveDriver, LiveError, Sink};
 use crate::auth::{Credentials, ServerClock};
+use crate::binance::exchange_info::{ExchangeInfo, SymbolInfo};
 use crate::binance::fast::Symbol;
+use crate::binance::filters::FilterContext;
+use crate::binance::types::{OrderType, Side, TimeInForce};
 use crate::binance::user::{decode_user, ExecutionReport, UserEvent};
 use crate::book::BookState;
+use crate::drive::admit::{admit, AdmitError};
 use crate::engine::Decide;
+use crate::engine::{Engine, OrderKind};
 use crate::feed::backoff::{Backoff, BackoffConfig};
 use crate::feed::conn::{Progress, Target, WsConn};
 use crate::feed::url::Endpoint;
 use crate::limiter::Limiter;
 use crate::num::{Qty, Wide};
-use crate::orders::gateway::{Action, Gateway, GatewayError, OrderIntent};
+use crate::orders::gateway::{Action, Gateway, GatewayError, OrderIntent, STOP_ID_SUFFIX};
 use crate::orders::table::Applied;
 use crate::orders::user_stream::{
     KeepAliveOutcome, KeyOp, ListenKey, ListenKeyStats, ListenKeyStream, StreamAction,
     DEFAULT_LISTEN_KEY_OVERLAP,
 };
-use crate::orders::ClientId;
+use crate::orders::{ClientId, ClientIdGen};
 use crate::portfolio::risk::{Exposure, RiskGuard, RiskLimits};
 use crate::portfolio::{Asset, Balance, Fill, Portfolio};
 use crate::rest::{InlineQuery, RestRequest};
@@ -58,6 +73,11 @@ use std::time::{Duration, Instant};
 
 /// Order commands queued for the hot thread at most.
 pub const ORDER_QUEUE_LEN: usize = 256;
+/// The client order id prefix of the orders the engine's intents place.
+pub const ENGINE_ID_PREFIX: &str = "kairos";
+/// Orders one `CancelAll` cancels at most (the rest are counted in
+/// [`OrderCounters::cancel_all_truncated`]).
+pub const MAX_CANCEL_ALL: usize = 64;
 /// The WS-API path on Binance and on `kairos sim`.
 pub const WS_API_PATH: &str = "/ws-api/v3";
 
@@ -221,6 +241,23 @@ pub struct OrderCounters {
     pub duplicate_balance_updates: u64,
     /// The listen-key fallback's own counters.
     pub listen_key: ListenKeyStats,
+    /// The engine's intents admitted and handed to the gateway.
+    pub intents_routed: u64,
+    /// The engine's intents a hard limit refused.
+    pub intents_refused_risk: u64,
+    /// The engine's intents an exchange filter refused.
+    pub intents_refused_filter: u64,
+    /// The engine's intents for a symbol exchangeInfo has not described
+    /// (yet): nothing is sent without its filters.
+    pub intents_refused_no_info: u64,
+    /// The engine's admitted intents the gateway refused (limiter, busy).
+    pub intents_refused_gateway: u64,
+    /// Cancels sent for the engine's `CancelAll`.
+    pub cancel_all_sent: u64,
+    /// Open orders a `CancelAll` left (over [`MAX_CANCEL_ALL`]).
+    pub cancel_all_truncated: u64,
+    /// Symbols whose rules and assets came from exchangeInfo.
+    pub symbols_from_exchange_info: u64,
     /// The realized PnL of every fill, summed, quote.
     pub realized: Wide,
     /// The last refusal, for the report.
@@ -254,6 +291,10 @@ pub(super) struct OrderSide {
     /// shares.
     us_template: Target,
     dedup: UserDedup,
+    /// The traded symbols' rules (exchangeInfo).
+    infos: Vec<SymbolInfo>,
+    /// Client ids of the engine's orders.
+    engine_ids: ClientIdGen,
 }
 
 impl OrderSide {
@@ -435,6 +476,26 @@ fn on_fill(
     }
 }
 
+/// What the hard limits weigh an order for `symbol` against: equity (the
+/// positions marked at the best bid), the position, the open orders.
+fn exposure_of<D: Decide>(o: &OrderSide, engine: &Engine<D>, symbol: &Symbol) -> Exposure {
+    let mark = |s: &Symbol| {
+        engine
+            .symbols()
+            .find(|r| r.symbol == *s)
+            .and_then(|r| r.best_bid)
+            .map(|l| l.price)
+    };
+    Exposure {
+        equity: o
+            .portfolio
+            .equity(&o.equity_asset, mark)
+            .unwrap_or(Wide::ZERO),
+        position_qty: o.portfolio.position(symbol).map_or(Wide::ZERO, |p| p.qty),
+        open_orders: u32::try_from(o.gateway.table.open_count()).unwrap_or(u32::MAX),
+    }
+}
+
 impl<D: Decide, S: Sink> LiveDriver<D, S> {
     /// Adds the order side: a WS-API link to `cfg.ws_api_url`, a gateway
     /// signing with `cfg.credentials` and a portfolio. The gateway's rate
@@ -510,6 +571,9 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             us_base,
             us_template,
             dedup: UserDedup::default(),
+            infos: Vec::new(),
+            engine_ids: ClientIdGen::new(ENGINE_ID_PREFIX, wall_ns() / 1_000_000)
+                .map_err(|e| std::io::Error::other(e.to_string()))?,
         });
         Ok(self)
     }
@@ -900,6 +964,175 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         self.user_stream_actions();
     }
 
+    /// The traded symbols' rules and assets from exchangeInfo (they replace
+    /// [`OrderConfig::pairs`]).
+    pub(super) fn orders_on_exchange_info(&mut self, info: &ExchangeInfo) {
+        let LiveDriver { orders, cfg, .. } = self;
+        let Some(o) = orders.as_mut() else {
+            return;
+        };
+        for name in &cfg.symbols {
+            let up = name.trim().to_ascii_uppercase();
+            let (Some(si), Some(symbol)) = (info.symbol(&up), Symbol::new(up.as_bytes())) else {
+                continue;
+            };
+            let (Some(base), Some(quote)) = (
+                Asset::new(si.base_asset.as_bytes()),
+                Asset::new(si.quote_asset.as_bytes()),
+            ) else {
+                continue;
+            };
+            o.infos.retain(|i| i.symbol != si.symbol);
+            o.infos.push(si.clone());
+            o.pairs.retain(|(s, _, _)| *s != symbol);
+            o.pairs.push((symbol, base, quote));
+            o.counters.symbols_from_exchange_info += 1;
+        }
+    }
+
+    /// An intent of the decision stage: admitted as the backtester admits
+    /// it, then handed to the gateway.
+    pub(super) fn route_intent(&mut self, intent: &crate::engine::OrderIntent) {
+        let LiveDriver { orders, engine, .. } = self;
+        let Some(o) = orders.as_mut() else {
+            return;
+        };
+        let Some(info) = o.infos.iter().find(|i| i.symbol == intent.symbol.as_str()) else {
+            o.counters.intents_refused_no_info += 1;
+            return;
+        };
+        if !matches!(
+            engine.book_state(&intent.symbol),
+            Some((BookState::Live, _))
+        ) {
+            o.counters.refused_stale_book += 1;
+            return;
+        }
+        let exposure = exposure_of(o, engine, &intent.symbol);
+        let top = engine.symbols().find(|r| r.symbol == intent.symbol);
+        // The price a market order would meet: the touch it takes.
+        let touch = top
+            .and_then(|r| match intent.side {
+                Side::Buy => r.best_ask,
+                Side::Sell => r.best_bid,
+            })
+            .map(|l| l.price);
+        let sym = intent.symbol.as_str();
+        let mut open = 0u32;
+        let mut algo = 0u32;
+        let mut open_buys = 0i64;
+        for x in o.gateway.table.iter() {
+            if x.symbol.as_str() != sym || !x.status.is_open() {
+                continue;
+            }
+            open += 1;
+            if x.client_id.as_str().ends_with(STOP_ID_SUFFIX) {
+                algo += 1;
+            }
+            if x.side == Side::Buy {
+                open_buys = open_buys.saturating_add(x.qty.units() - x.filled_qty.units());
+            }
+        }
+        let base = o
+            .pairs
+            .iter()
+            .find(|(s, _, _)| *s == intent.symbol)
+            .map(|(_, b, _)| o.portfolio.balance(b));
+        let held = base.map_or(0i128, |b| b.free.units().saturating_add(b.locked.units()));
+        let position = i64::try_from(held.saturating_add(i128::from(open_buys)))
+            .ok()
+            .and_then(|u| Qty::from_units(u).ok());
+        let ctx = FilterContext {
+            avg_price: touch,
+            last_price: touch,
+            open_orders: open,
+            open_algo_orders: algo,
+            open_iceberg_orders: 0,
+            position,
+            price_rounding: None,
+        };
+        let a = match admit(&mut o.gateway.risk, info, intent, &exposure, &ctx) {
+            Ok(a) => a,
+            Err(e) => {
+                match &e {
+                    AdmitError::Risk(_) => o.counters.intents_refused_risk += 1,
+                    AdmitError::Filter(_) => o.counters.intents_refused_filter += 1,
+                }
+                o.counters.last_refusal = Some(e.to_string());
+                return;
+            }
+        };
+        let places = |units: i64| {
+            let mut p = 8u8;
+            let mut u = units;
+            while p > 0 && u > 0 && u % 10 == 0 {
+                u /= 10;
+                p -= 1;
+            }
+            p
+        };
+        let (order_type, time_in_force) = match intent.kind {
+            OrderKind::Market => (OrderType::Market, None),
+            OrderKind::Limit => (OrderType::Limit, Some(TimeInForce::Gtc)),
+        };
+        let gi = OrderIntent {
+            client_id: o.engine_ids.next_id(),
+            symbol: intent.symbol,
+            side: intent.side,
+            order_type,
+            time_in_force,
+            qty: a.qty,
+            price: a.price,
+            stop: a.stop,
+            price_places: info
+                .price_filter()
+                .map_or(8, |f| places(f.tick_size.units())),
+            qty_places: info.lot_size().map_or(8, |f| places(f.step_size.units())),
+        };
+        match o.gateway.submit(&gi, &exposure, wall_ns()) {
+            Ok(_) => {
+                o.counters.intents_routed += 1;
+                o.counters.submitted += 1;
+            }
+            Err(e) => {
+                o.counters.intents_refused_gateway += 1;
+                o.counters.last_refusal = Some(e.to_string());
+            }
+        }
+        self.order_actions();
+    }
+
+    /// The decision stage's `CancelAll`: every open order of `symbol`.
+    pub(super) fn cancel_all(&mut self, symbol: Symbol) {
+        let Some(o) = self.orders.as_mut() else {
+            return;
+        };
+        let mut ids = [ClientId::default(); MAX_CANCEL_ALL];
+        let mut n = 0;
+        for x in o.gateway.table.iter() {
+            if x.symbol.as_str() != symbol.as_str() || !x.status.is_open() {
+                continue;
+            }
+            if n == MAX_CANCEL_ALL {
+                o.counters.cancel_all_truncated += 1;
+                continue;
+            }
+            ids[n] = x.client_id;
+            n += 1;
+        }
+        let now = wall_ns();
+        for id in &ids[..n] {
+            match o.gateway.cancel(symbol, id, now) {
+                Ok(_) => o.counters.cancel_all_sent += 1,
+                Err(e) => {
+                    o.counters.refused += 1;
+                    o.counters.last_refusal = Some(e.to_string());
+                }
+            }
+        }
+        self.order_actions();
+    }
+
     /// Carries out queued order commands.
     pub(super) fn on_order_commands(&mut self) {
         use ringbuf::traits::Consumer;
@@ -919,26 +1152,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                         o.counters.refused_stale_book += 1;
                         continue;
                     }
-                    let mark = |s: &Symbol| {
-                        engine
-                            .symbols()
-                            .find(|r| r.symbol == *s)
-                            .and_then(|r| r.best_bid)
-                            .map(|l| l.price)
-                    };
-                    let equity = o
-                        .portfolio
-                        .equity(&o.equity_asset, mark)
-                        .unwrap_or(Wide::ZERO);
-                    let exposure = Exposure {
-                        equity,
-                        position_qty: o
-                            .portfolio
-                            .position(&intent.symbol)
-                            .map_or(Wide::ZERO, |p| p.qty),
-                        open_orders: u32::try_from(o.gateway.table.open_count())
-                            .unwrap_or(u32::MAX),
-                    };
+                    let exposure = exposure_of(o, engine, &intent.symbol);
                     match o.gateway.submit(&intent, &exposure, now_ns) {
                         Ok(_) => o.counters.submitted += 1,
                         Err(e) => {
