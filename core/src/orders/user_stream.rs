@@ -414,7 +414,7 @@ mod tests {
     }
 
     #[test]
-    fn listen_key_shape_is_checked_and_not_printed() {
+    fn orders_listen_key_shape_is_checked_and_not_printed() {
         assert!(ListenKey::new("").is_none());
         assert!(ListenKey::new("abc/def").is_none());
         assert!(ListenKey::new(&"a".repeat(MAX_LISTEN_KEY_LEN + 1)).is_none());
@@ -424,7 +424,7 @@ mod tests {
     }
 
     #[test]
-    fn off_until_the_ws_api_subscription_is_lost() {
+    fn orders_listen_key_off_until_the_ws_api_subscription_is_lost() {
         let mut m = machine();
         assert_eq!(m.poll(0), None);
         assert_eq!(m.next_deadline_ns(), None);
@@ -433,7 +433,7 @@ mod tests {
     }
 
     #[test]
-    fn keepalive_every_thirty_minutes_and_a_gone_key_is_replaced() {
+    fn orders_listen_key_keepalive_every_thirty_minutes_and_a_gone_key_is_replaced() {
         let mut m = machine();
         open(&mut m, "k1", 0);
         let due = ns(LISTEN_KEY_KEEPALIVE);
@@ -456,7 +456,7 @@ mod tests {
     }
 
     #[test]
-    fn failed_keepalive_is_retried_after_a_minute() {
+    fn orders_listen_key_failed_keepalive_is_retried_after_a_minute() {
         let mut m = machine();
         open(&mut m, "k1", 0);
         let due = ns(LISTEN_KEY_KEEPALIVE);
@@ -469,7 +469,8 @@ mod tests {
     }
 
     #[test]
-    fn expiry_of_the_current_key_reconnects_on_a_new_one_and_others_are_ignored() {
+    fn orders_listen_key_expiry_of_the_current_key_reconnects_on_a_new_one_and_others_are_ignored()
+    {
         let mut m = machine();
         open(&mut m, "k1", 0);
         m.on_expired("other", S);
@@ -485,7 +486,7 @@ mod tests {
     }
 
     #[test]
-    fn lost_connection_and_failed_post_back_off() {
+    fn orders_listen_key_lost_connection_and_failed_post_back_off() {
         let mut m = machine();
         open(&mut m, "k1", 0);
         m.on_down(S);
@@ -502,7 +503,7 @@ mod tests {
     }
 
     #[test]
-    fn switch_back_keeps_the_stream_for_the_overlap_then_closes_the_key() {
+    fn orders_listen_key_switch_back_keeps_the_stream_for_the_overlap_then_closes_the_key() {
         let mut m = machine();
         open(&mut m, "k1", 0);
         m.set_ws_api_subscribed(true, S);
@@ -524,7 +525,7 @@ mod tests {
     }
 
     #[test]
-    fn key_arriving_after_the_switch_back_is_closed() {
+    fn orders_listen_key_key_arriving_after_the_switch_back_is_closed() {
         let mut m = machine();
         m.set_ws_api_subscribed(false, 0);
         assert_eq!(m.poll(0), Some(StreamAction::RequestKey));

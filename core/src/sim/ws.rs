@@ -915,6 +915,19 @@ mod tests {
             parse_path(&format!("/ws/{many}"), None).unwrap_err().0,
             StatusCode::BAD_REQUEST
         );
+        // A listen key (60 letters and digits), bare or combined; alone.
+        let key = "pqia91ma19a5s61cv6a81va65sdf19v8a65a1a5s61cv6a81va65sdf19v8a";
+        let p = parse_path(&format!("/ws/{key}"), None).unwrap();
+        assert_eq!((p.listen_key.as_deref(), p.combined), (Some(key), false));
+        assert!(p.streams.is_empty());
+        let p = parse_path("/stream", Some(&format!("streams={key}"))).unwrap();
+        assert_eq!((p.listen_key.as_deref(), p.combined), (Some(key), true));
+        assert_eq!(
+            parse_path(&format!("/ws/{key}/btcusdt@trade"), None)
+                .unwrap_err()
+                .0,
+            StatusCode::BAD_REQUEST
+        );
         // Duplicates collapse.
         assert_eq!(
             parse_path("/ws/a@trade/a@trade", None)
