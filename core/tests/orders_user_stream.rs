@@ -116,13 +116,26 @@ fn run(
         + Send
         + 'static,
 ) -> Run {
+    run_with(|c| c.listen_key_validity = validity, true, overlap, trade)
+}
+
+/// [`run`] with the sim set up by `tweak`; the trader waits for the
+/// listen-key stream only when `wait_stream`.
+fn run_with(
+    tweak: impl FnOnce(&mut SimConfig),
+    wait_stream: bool,
+    overlap: Duration,
+    trade: impl FnOnce(&Sim, &LiveStatus, &mut OrderSender, &mut ClientIdGen) -> Vec<ClientId>
+        + Send
+        + 'static,
+) -> Run {
     let mut cfg = SimConfig::new(SimSource::Capture {
         path: capture(),
         format: CaptureFormat::Hftbacktest,
     });
     cfg.speed = 15.0;
     cfg.looped = true;
-    cfg.listen_key_validity = validity;
+    tweak(&mut cfg);
     let sim = Arc::new(Sim::start(cfg).expect("sim starts"));
     sim.set_ws_api_down(true);
     let live = LiveConfig::new(
@@ -168,7 +181,7 @@ fn run(
             wait_for("a live book and the listen-key stream", || {
                 status.best_bid_units.load(Ordering::Relaxed) > 0
                     && status.best_ask_units.load(Ordering::Relaxed) > 0
-                    && status.listen_key_stream.load(Ordering::Relaxed)
+                    && (status.listen_key_stream.load(Ordering::Relaxed) || !wait_stream)
             });
             let mut ids = ClientIdGen::new("lk", now_ms()).unwrap();
             let cids = trade(&s, &status, &mut tx, &mut ids);
@@ -339,4 +352,30 @@ fn orders_switching_back_to_the_ws_api_applies_no_report_twice() {
     assert_eq!(r.oc.listen_key.switched_back, 1);
     assert_eq!(r.stats.listen_keys_closed, 1);
     assert_books_agree(&r);
+}
+
+#[test]
+fn orders_listen_key_gone_410_turns_the_fallback_off_after_one_request() {
+    // Binance spot answers 410 Gone since it retired listen keys: one
+    // request, then the WS-API is the only source (no retry storm while the
+    // WS-API link keeps failing).
+    let r = run_with(
+        |c| c.listen_keys_gone = true,
+        false,
+        Duration::from_secs(2),
+        |sim, _, _, _| {
+            wait_for("the 410", || sim.stats().listen_key_gone_answers >= 1);
+            // Many WS-API reconnect attempts meanwhile (300 ms at most apart).
+            std::thread::sleep(Duration::from_millis(1500));
+            Vec::new()
+        },
+    );
+    assert_eq!(r.stats.listen_key_gone_answers, 1, "{:?}", r.stats);
+    assert!(r.stats.ws_api_refused >= 3, "{:?}", r.stats);
+    assert_eq!(r.stats.user_stream_connections, 0);
+    assert_eq!(r.oc.listen_key.unavailable, 1);
+    assert_eq!(r.oc.listen_key.key_failures, 0);
+    assert_eq!(r.oc.listen_key_frames, 0);
+    let why = r.oc.last_refusal.clone().unwrap_or_default();
+    assert!(why.contains("410"), "{why}");
 }

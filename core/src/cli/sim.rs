@@ -123,6 +123,10 @@ pub struct SimArgs {
     /// a keepalive before its streams get `listenKeyExpired` (Binance: 3600).
     #[arg(long, default_value_t = 3600.0)]
     pub listen_key_validity: f64,
+    /// Answer `/api/v3/userDataStream` with HTTP 410 Gone, as Binance spot
+    /// does since it retired listen keys.
+    #[arg(long)]
+    pub listen_keys_gone: bool,
     /// Maker commission, a fraction of what is received (0.001 = 0.1 %).
     #[arg(long, default_value = "0.001")]
     pub maker_fee: String,
@@ -187,6 +191,7 @@ fn config(a: &SimArgs) -> Result<SimConfig, String> {
     cfg.pong_timeout = secs("pong-timeout", a.pong_timeout)?;
     cfg.order_latency = Duration::from_millis(a.order_latency_ms);
     cfg.listen_key_validity = secs("listen-key-validity", a.listen_key_validity)?;
+    cfg.listen_keys_gone = a.listen_keys_gone;
     if cfg.listen_key_validity.is_zero() {
         return Err("--listen-key-validity must be above 0 seconds".into());
     }

@@ -18,6 +18,13 @@
 //! second copy of an executionReport by its execution id, and the driver
 //! drops stale or repeated account updates.
 //!
+//! **Binance spot retired listen keys in 2026** (`POST /api/v3/userDataStream`
+//! answers HTTP 410 Gone there): a 410 turns the fallback off for the run
+//! ([`ListenKeyStream::on_unavailable`]), and the WS-API subscription is
+//! then the only source, as Binance intends. The fallback stays for venues
+//! and simulators that still serve listen keys (`kairos sim` does, unless
+//! told to answer 410).
+//!
 //! The driver feeds it what happened and carries out what [`ListenKeyStream::poll`]
 //! returns; times are wall-clock ns since the epoch. No allocation: the key
 //! is held inline.
@@ -151,6 +158,9 @@ pub struct ListenKeyStats {
     pub downs: u64,
     /// Keys closed after the WS-API subscription came back.
     pub switched_back: u64,
+    /// `POST` answered HTTP 410 Gone: the venue has no listen keys (Binance
+    /// spot since 2026); the fallback is off for the rest of the run.
+    pub unavailable: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,6 +184,8 @@ pub struct ListenKeyStream {
     close_at_ns: Option<u64>,
     overlap_ns: u64,
     backoff: Backoff,
+    /// The venue has no listen keys (410): never asked again.
+    gone: bool,
     stats: ListenKeyStats,
 }
 
@@ -198,6 +210,7 @@ impl ListenKeyStream {
             close_at_ns: None,
             overlap_ns: ns(overlap),
             backoff: Backoff::new(backoff, seed),
+            gone: false,
             stats: ListenKeyStats::default(),
         }
     }
@@ -259,7 +272,7 @@ impl ListenKeyStream {
                 self.conn = Conn::Down;
                 return Some(StreamAction::Disconnect);
             }
-            if self.key_in_flight || now_ns < self.retry_at_ns {
+            if self.gone || self.key_in_flight || now_ns < self.retry_at_ns {
                 return None;
             }
             self.key_in_flight = true;
@@ -297,7 +310,7 @@ impl ListenKeyStream {
             };
         }
         match self.key {
-            None if self.key_in_flight => None,
+            None if self.key_in_flight || self.gone => None,
             None => Some(self.retry_at_ns),
             Some(_) if self.conn == Conn::Down => Some(self.retry_at_ns),
             Some(_) if self.keepalive_in_flight => None,
@@ -322,6 +335,23 @@ impl ListenKeyStream {
                 self.retry_at_ns = now_ns.saturating_add(ns(self.backoff.next_delay()));
             }
         }
+    }
+
+    /// [`StreamAction::RequestKey`] was answered HTTP 410 Gone: the venue
+    /// no longer has listen keys (Binance spot retired them in 2026 for the
+    /// WS-API subscription). Terminal: never asked again; user data then
+    /// comes only from the WS-API.
+    pub fn on_unavailable(&mut self) {
+        self.key_in_flight = false;
+        if !self.gone {
+            self.gone = true;
+            self.stats.unavailable += 1;
+        }
+    }
+
+    /// Whether the venue said it has no listen keys (410).
+    pub fn unavailable(&self) -> bool {
+        self.gone
     }
 
     /// The answer to [`StreamAction::KeepAlive`] for `key`.
@@ -522,6 +552,25 @@ mod tests {
         assert_eq!(m.poll(8 * S), None);
         assert!(m.is_open());
         assert_eq!(m.stats().activations, 3);
+    }
+
+    #[test]
+    fn orders_listen_key_gone_410_is_terminal() {
+        let mut m = machine();
+        m.set_ws_api_subscribed(false, 0);
+        assert_eq!(m.poll(0), Some(StreamAction::RequestKey));
+        m.on_unavailable();
+        assert!(m.unavailable());
+        for t in [0, S, 100 * S] {
+            assert_eq!(m.poll(t), None);
+        }
+        assert_eq!(m.next_deadline_ns(), None);
+        // Lost and lost again: still nothing asked.
+        m.set_ws_api_subscribed(true, S);
+        m.set_ws_api_subscribed(false, 2 * S);
+        assert_eq!(m.poll(10 * S), None);
+        assert_eq!(m.stats().unavailable, 1);
+        assert_eq!(m.stats().key_failures, 0);
     }
 
     #[test]

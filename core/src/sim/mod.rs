@@ -106,6 +106,9 @@ pub struct SimConfig {
     /// (`POST`/`PUT /api/v3/userDataStream`); then its streams get
     /// `listenKeyExpired`. Binance: 60 min; a test shortens it.
     pub listen_key_validity: Duration,
+    /// Answer every `/api/v3/userDataStream` request HTTP 410 Gone, as
+    /// Binance spot does since it retired listen keys (2026).
+    pub listen_keys_gone: bool,
 }
 
 impl SimConfig {
@@ -129,6 +132,7 @@ impl SimConfig {
             ws_api_faults: WsApiFaults::default(),
             order_latency: Duration::ZERO,
             listen_key_validity: DEFAULT_LISTEN_KEY_VALIDITY,
+            listen_keys_gone: false,
         }
     }
 }
@@ -263,6 +267,8 @@ pub struct SimStats {
     pub listen_keys_expired: u64,
     /// `/ws/<listenKey>` connections opened.
     pub user_stream_connections: u64,
+    /// Listen-key requests answered 410 Gone (`SimConfig::listen_keys_gone`).
+    pub listen_key_gone_answers: u64,
     /// WS-API handshakes refused and connections closed while the WS-API
     /// is set down ([`Sim::set_ws_api_down`]).
     pub ws_api_refused: u64,
@@ -330,6 +336,7 @@ counters!(
     listen_keys_closed,
     listen_keys_expired,
     user_stream_connections,
+    listen_key_gone_answers,
     ws_api_refused,
 );
 

@@ -194,6 +194,7 @@ fn reason(status: u16) -> &'static str {
         400 => "Bad Request",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        410 => "Gone",
         418 => "I'm a teapot",
         429 => "Too Many Requests",
         503 => "Service Unavailable",
@@ -413,6 +414,13 @@ const USER_DATA_STREAM_PATH: &str = "/api/v3/userDataStream";
 fn user_data_stream_route(shared: &Shared, req: &HttpRequest, body: &str) -> HttpResponse {
     if !matches!(req.method.as_str(), "POST" | "PUT" | "DELETE") {
         return HttpResponse::error(405, -1000, "Method not allowed.");
+    }
+    if shared.cfg.listen_keys_gone {
+        bump(&shared.stats.listen_key_gone_answers);
+        return HttpResponse::json(
+            410,
+            "<html><head><title>410 Gone</title></head><body><center><h1>410 Gone</h1></center></body></html>".into(),
+        );
     }
     let used =
         lock(&shared.rest).add_weight(unix_ms(), crate::limiter::weights::WEIGHT_USER_DATA_STREAM);

@@ -285,6 +285,8 @@ pub(super) struct OrderSide {
     pub(super) user_stream: ListenKeyStream,
     /// Its link.
     us_conn: Option<(WsConn, u16)>,
+    /// When its link's connection attempt began (the handshake timeout).
+    us_started: Instant,
     /// The market streams' address (the listen-key link's base).
     us_base: Endpoint,
     /// The market links' target, whose address and TLS the listen-key link
@@ -568,6 +570,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 self.cfg.seed ^ 0x6c69_7374_656e,
             ),
             us_conn: None,
+            us_started: now,
             us_base,
             us_template,
             dedup: UserDedup::default(),
@@ -650,6 +653,14 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         {
             self.counters.last_error = Some("WS-API handshake timed out".into());
             self.order_link_down(now);
+        }
+        if let Some(o) = self.orders.as_ref() {
+            if o.us_conn.as_ref().is_some_and(|(c, _)| !c.is_open())
+                && now.duration_since(o.us_started) > o.handshake_timeout
+            {
+                self.counters.last_error = Some("listen-key stream handshake timed out".into());
+                self.user_stream_down();
+            }
         }
         let wall = wall_ns();
         if let Some(o) = self.orders.as_mut() {
@@ -830,6 +841,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                     };
                     let url = o.us_base.with_path(&format!("/ws/{}", k.as_str())).ws_url();
                     o.us_template.url = url;
+                    o.us_started = Instant::now();
                     match WsConn::connect(self.poll.registry(), Token(id as usize), &o.us_template)
                     {
                         Ok(c) => o.us_conn = Some((c, id)),
@@ -893,6 +905,13 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             return;
         };
         match op {
+            KeyOp::Create if status == 410 => {
+                o.counters.last_refusal = Some(
+                    "listen keys are gone here (HTTP 410): user data only through the WS-API"
+                        .into(),
+                );
+                o.user_stream.on_unavailable();
+            }
             KeyOp::Create => {
                 let got = body_key.filter(|_| status == 200);
                 if got.is_none() {
