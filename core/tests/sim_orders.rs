@@ -782,3 +782,98 @@ fn orders_listen_key_expires_after_its_validity_with_listen_key_expired() {
     assert_eq!(sim.stats().listen_keys_expired, 1);
     sim.shutdown();
 }
+
+/// A fresh Ed25519 key: the client's credentials and the sim's account.
+fn ed25519_key(api_key: &str) -> (Credentials, kairos_core::sim::SimAccount) {
+    let der =
+        ring::signature::Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        kairos_core::auth::base64(der.as_ref())
+    );
+    let creds = Credentials::ed25519(api_key, &pem).unwrap();
+    let account =
+        kairos_core::sim::SimAccount::ed25519(api_key, creds.ed25519_public_key().unwrap());
+    (creds, account)
+}
+
+#[test]
+fn orders_session_logon_needs_an_ed25519_key_and_authenticates_the_connection() {
+    let (ed, ed_account) = ed25519_key("kairos-sim-ed25519");
+    let (other, _) = ed25519_key("kairos-sim-ed25519");
+    let mut cfg = SimConfig::new(source());
+    cfg.accounts = vec![kairos_core::sim::SimAccount::default(), ed_account];
+    let sim = Sim::start(cfg).expect("sim starts");
+    let client = |creds: Credentials| Client {
+        ws: connect(&sim, "/ws-api/v3"),
+        creds,
+        next_id: 1,
+        events: Vec::new(),
+    };
+    // An HMAC key may not log on.
+    let mut h = Client::new(&sim);
+    let v = h.call("session.logon", &[]);
+    assert_eq!((v["status"].as_u64(), code(&v)), (Some(401), -1002), "{v}");
+
+    let mut c = client(ed);
+    let st = c.raw("session.status", json!({}));
+    assert_eq!(st["status"], 200, "{st}");
+    assert_eq!(st["result"]["apiKey"], Value::Null, "{st}");
+    assert!(st["result"]["connectedSince"].as_u64().is_some(), "{st}");
+    // Unsigned subscription before the logon: refused.
+    let v = c.raw("userDataStream.subscribe", json!({}));
+    assert_eq!((v["status"].as_u64(), code(&v)), (Some(401), -1002), "{v}");
+    // A signature by another Ed25519 key: -1022.
+    let bad = Client {
+        ws: connect(&sim, "/ws-api/v3"),
+        creds: other,
+        next_id: 1,
+        events: Vec::new(),
+    }
+    .signed(&[], now_ms());
+    let v = c.raw("session.logon", bad);
+    assert_eq!(code(&v), -1022, "{v}");
+    // The right key: logged on.
+    let v = c.call("session.logon", &[]);
+    assert_eq!(v["status"], 200, "{v}");
+    assert_eq!(v["result"]["apiKey"], "kairos-sim-ed25519");
+    assert!(v["result"]["authorizedSince"].as_u64().is_some(), "{v}");
+    assert_eq!(v["result"]["userDataStream"], false);
+    // Then requests need neither apiKey nor signature (a timestamp still).
+    let v = c.raw("userDataStream.subscribe", json!({}));
+    assert_eq!(v["status"], 200, "{v}");
+    let ts = now_ms().to_string();
+    let mut unsigned = serde_json::Map::new();
+    for (k, val) in refs(&limit_buy("60000.00", "0.001", "ed-1")) {
+        unsigned.insert(k.into(), json!(val));
+    }
+    unsigned.insert("timestamp".into(), json!(ts));
+    let v = c.raw("order.place", Value::Object(unsigned.clone()));
+    assert_eq!(v["status"], 200, "{v}");
+    let ev = c.events_until(|e| e.len() >= 2);
+    assert!(ev[0].contains("\"c\":\"ed-1\""), "{}", ev[0]);
+    let st = c.raw("session.status", json!({}));
+    assert_eq!(st["result"]["userDataStream"], true, "{st}");
+    // Logged out: an unsigned request is refused again.
+    let v = c.raw("session.logout", json!({}));
+    assert_eq!(v["status"], 200, "{v}");
+    assert_eq!(v["result"]["apiKey"], Value::Null, "{v}");
+    unsigned.insert("newClientOrderId".into(), json!("ed-2"));
+    let v = c.raw("order.place", Value::Object(unsigned));
+    assert_eq!(code(&v), -2014, "{v}");
+    // Ed25519 signatures are verified on REST too.
+    let q = query(&[("timestamp", &now_ms().to_string())]);
+    let sig = c.creds.sign(&q);
+    let (st, _, v) = http(
+        &sim,
+        "GET",
+        &format!(
+            "/api/v3/account?{q}&signature={}",
+            kairos_core::auth::percent_encode(&sig)
+        ),
+        "",
+        "kairos-sim-ed25519",
+    );
+    assert_eq!(st, 200, "{v}");
+    sim.shutdown();
+}

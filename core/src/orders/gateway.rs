@@ -166,6 +166,14 @@ pub enum Action {
         /// Binance's error code.
         code: i32,
     },
+    /// `session.logon` succeeded: the connection is authenticated
+    /// (subscribe with [`Gateway::subscribe_user_data`]).
+    LoggedOn,
+    /// `session.logon` was refused (subscribe with the signed form).
+    LogonRefused {
+        /// Binance's error code.
+        code: i32,
+    },
 }
 
 /// Why an intent never reached the wire.
@@ -277,6 +285,7 @@ enum What {
     Cancel,
     Time,
     Subscribe,
+    Logon,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -603,6 +612,35 @@ impl Gateway {
         self.subscribe("userDataStream.subscribe", false, now_ns)
     }
 
+    /// Whether the key is Ed25519 (it may `session.logon`; Binance
+    /// refuses that to HMAC and RSA keys).
+    pub fn signs_ed25519(&self) -> bool {
+        self.credentials.ed25519_public_key().is_some()
+    }
+
+    /// Sends `session.logon` (signed, Ed25519 keys): the connection is then
+    /// authenticated ([`Action::LoggedOn`] or [`Action::LogonRefused`]).
+    pub fn logon(&mut self, now_ns: u64) -> Result<u64, SubmitRefusal> {
+        self.limiter
+            .admit(&Endpoint::SessionLogon.request(), now_ns)
+            .map_err(SubmitRefusal::Limiter)?;
+        let params = Params::new();
+        let ws_was = self.ws_up;
+        // A session exists only on the WS-API.
+        self.ws_up = true;
+        let r = self.send(
+            What::Logon,
+            None,
+            "session.logon",
+            HttpMethod::Get,
+            &params,
+            true,
+            now_ns,
+        );
+        self.ws_up = ws_was;
+        r.map_err(SubmitRefusal::Build)?.ok_or(SubmitRefusal::Busy)
+    }
+
     /// Sends `userDataStream.subscribe.signature` (signed; no session needed).
     pub fn subscribe_user_data_signed(&mut self, now_ns: u64) -> Result<u64, SubmitRefusal> {
         self.subscribe("userDataStream.subscribe.signature", true, now_ns)
@@ -786,7 +824,7 @@ impl Gateway {
                 self.time_in_flight = false;
                 self.send_time(now_ns);
             }
-            What::Subscribe => {}
+            What::Subscribe | What::Logon => {}
         }
     }
 
@@ -861,6 +899,12 @@ impl Gateway {
             What::Subscribe => match &resp.error {
                 None if resp.is_ok() => self.act(Action::Subscribed),
                 e => self.act(Action::SubscribeRefused {
+                    code: e.as_ref().map_or(0, |e| e.code),
+                }),
+            },
+            What::Logon => match &resp.error {
+                None if resp.is_ok() => self.act(Action::LoggedOn),
+                e => self.act(Action::LogonRefused {
                     code: e.as_ref().map_or(0, |e| e.code),
                 }),
             },

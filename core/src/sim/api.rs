@@ -50,13 +50,29 @@ pub const MAX_PARAMS: usize = 64;
 /// Characters in a listen key (Binance's are 60 letters and digits).
 pub const LISTEN_KEY_LEN: usize = 60;
 
-/// One API key pair the sim accepts (HMAC-SHA256).
+/// One API key the sim accepts: an HMAC-SHA256 pair, or an Ed25519 key
+/// whose public half the sim verifies signatures with (only those may
+/// `session.logon`, as on Binance).
 #[derive(Clone, PartialEq, Eq)]
 pub struct SimAccount {
     /// The API key (`apiKey` / `X-MBX-APIKEY`).
     pub api_key: String,
-    /// The HMAC secret.
+    /// The HMAC secret (unused for an Ed25519 key).
     pub secret: String,
+    /// The Ed25519 public key (32 bytes): signatures are verified with it
+    /// instead of the HMAC secret.
+    pub ed25519_public_key: Option<Vec<u8>>,
+}
+
+impl SimAccount {
+    /// An Ed25519 API key with its 32-byte public key.
+    pub fn ed25519(api_key: &str, public_key: &[u8]) -> SimAccount {
+        SimAccount {
+            api_key: api_key.to_string(),
+            secret: String::new(),
+            ed25519_public_key: Some(public_key.to_vec()),
+        }
+    }
 }
 
 impl std::fmt::Debug for SimAccount {
@@ -64,6 +80,7 @@ impl std::fmt::Debug for SimAccount {
         f.debug_struct("SimAccount")
             .field("api_key", &self.api_key)
             .field("secret", &"<redacted>")
+            .field("ed25519", &self.ed25519_public_key.is_some())
             .finish()
     }
 }
@@ -73,6 +90,7 @@ impl Default for SimAccount {
         SimAccount {
             api_key: DEFAULT_API_KEY.to_string(),
             secret: DEFAULT_API_SECRET.to_string(),
+            ed25519_public_key: None,
         }
     }
 }
@@ -217,13 +235,21 @@ pub(crate) struct Reply {
     pub(crate) used_weight: u32,
     /// A user-data sink opened by this request.
     pub(crate) sink: Option<Arc<UserSink>>,
+    /// `session.logon` succeeded for this account.
+    pub(crate) logon: Option<usize>,
+    /// `session.logout`.
+    pub(crate) logout: bool,
 }
 
 /// How a request arrived.
 #[derive(Debug, Clone)]
 pub(crate) enum Transport<'a> {
-    /// WS-API: the params object.
-    Ws,
+    /// WS-API: the params object; the account the connection logged on
+    /// as (`session.logon`), if any.
+    Ws {
+        /// The session's account.
+        session: Option<usize>,
+    },
     /// REST: the signed payload as sent (query + body, signature removed)
     /// and the `X-MBX-APIKEY` header.
     Rest {
@@ -346,9 +372,14 @@ fn authenticate(
 ) -> Result<usize, ApiError> {
     let p = Params(params);
     let key = match transport {
-        Transport::Ws => p.get("apiKey"),
+        Transport::Ws { .. } => p.get("apiKey"),
         Transport::Rest { api_key, .. } => *api_key,
     };
+    // A logged-on connection may leave out apiKey and signature.
+    if let (Transport::Ws { session: Some(a) }, None, None) = (transport, key, p.get("signature")) {
+        check_time(shared, &p, now_ms)?;
+        return Ok(*a);
+    }
     let Some(key) = key else {
         bump(&shared.stats.bad_api_keys);
         return Err(ApiError::new(401, -2014, "API-key format invalid."));
@@ -361,7 +392,8 @@ fn authenticate(
             "Invalid API-key, IP, or permissions for action.",
         ));
     };
-    let ts = p.u64("timestamp")?.ok_or_else(|| {
+    // The timestamp is required before the signature is looked at.
+    p.u64("timestamp")?.ok_or_else(|| {
         ApiError::new(
             400,
             -1102,
@@ -369,10 +401,21 @@ fn authenticate(
         )
     })?;
     let sig = p.req("signature")?;
-    let creds = Credentials::hmac(key, &shared.cfg.accounts[account].secret);
+    let acct = &shared.cfg.accounts[account];
+    let creds = Credentials::hmac(key, &acct.secret);
+    // Ed25519: verified with the public key (base64 signature); HMAC:
+    // recomputed with the secret.
+    let valid = |payload: &str| match &acct.ed25519_public_key {
+        Some(pk) => crate::auth::base64_decode(sig).is_some_and(|s| {
+            ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, pk)
+                .verify(payload.as_bytes(), &s)
+                .is_ok()
+        }),
+        None => creds.sign(payload) == sig,
+    };
     let ok = match transport {
-        Transport::Rest { payload, .. } => creds.sign(payload) == sig,
-        Transport::Ws => {
+        Transport::Rest { payload, .. } => valid(payload),
+        Transport::Ws { .. } => {
             let mut sorted: Vec<&(String, String)> =
                 params.iter().filter(|(k, _)| k != "signature").collect();
             sorted.sort_by(|a, b| a.0.cmp(&b.0));
@@ -386,7 +429,7 @@ fn authenticate(
                 .map(|(k, v)| format!("{k}={}", percent_encode(v)))
                 .collect::<Vec<_>>()
                 .join("&");
-            creds.sign(&raw) == sig || creds.sign(&enc) == sig
+            valid(&raw) || valid(&enc)
         }
     };
     if !ok {
@@ -397,6 +440,19 @@ fn authenticate(
             "Signature for this request is not valid.",
         ));
     }
+    check_time(shared, &p, now_ms)?;
+    Ok(account)
+}
+
+/// `timestamp` within `recvWindow` of the sim's clock (-1021 otherwise).
+fn check_time(shared: &Shared, p: &Params<'_>, now_ms: u64) -> Result<(), ApiError> {
+    let ts = p.u64("timestamp")?.ok_or_else(|| {
+        ApiError::new(
+            400,
+            -1102,
+            "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.",
+        )
+    })?;
     let window = p.u64("recvWindow")?.unwrap_or(DEFAULT_RECV_WINDOW_MS);
     if window > MAX_RECV_WINDOW_MS {
         return Err(ApiError::new(
@@ -421,7 +477,7 @@ fn authenticate(
             "Timestamp for this request is outside of the recvWindow.",
         ));
     }
-    Ok(account)
+    Ok(())
 }
 
 /// What each method costs and needs.
@@ -450,6 +506,8 @@ fn method_info(method: &str, params: &[(String, String)]) -> Option<MethodInfo> 
         "userDataStream.subscribe" | "userDataStream.subscribe.signature" => {
             (weights::WEIGHT_USER_DATA_SUBSCRIBE, true, false)
         }
+        "session.logon" => (weights::WEIGHT_SESSION_LOGON, true, false),
+        "session.status" | "session.logout" => (weights::WEIGHT_SESSION_LOGON, false, false),
         _ => return None,
     };
     Some(MethodInfo {
@@ -493,6 +551,8 @@ pub(crate) fn handle(
             order_counts: None,
             used_weight: 0,
             sink: None,
+            logon: None,
+            logout: false,
         };
     };
     let used = lock(&shared.rest).add_weight(super::unix_ms(), info.weight);
@@ -502,6 +562,8 @@ pub(crate) fn handle(
         order_counts: None,
         used_weight: used,
         sink: None,
+        logon: None,
+        logout: false,
     };
     if used > super::rest::REQUEST_WEIGHT_LIMIT_PER_MINUTE {
         bump(&shared.stats.http_429);
@@ -515,7 +577,23 @@ pub(crate) fn handle(
         reply.result = Err(e);
         return reply;
     }
-    let account = if info.signed {
+    if method == "userDataStream.subscribe" && matches!(transport, Transport::Ws { session: None })
+    {
+        // The unsigned subscription needs a logged-on connection.
+        bump(&shared.stats.api_errors);
+        reply.result = Err(ApiError::new(
+            401,
+            -1002,
+            "You are not authorized to execute this request.",
+        ));
+        return reply;
+    }
+    let account = if let ("userDataStream.subscribe", Transport::Ws { session: Some(a) }) =
+        (method, transport)
+    {
+        // The unsigned subscription: the session's account, no timestamp.
+        Some(*a)
+    } else if info.signed {
         match authenticate(shared, params, transport, now) {
             Ok(a) => Some(a),
             Err(e) => {
@@ -571,7 +649,29 @@ pub(crate) fn handle(
     let result = match (method, account) {
         ("ping", _) => Ok(json!({})),
         ("time", _) => Ok(json!({"serverTime": now})),
+        // The WS-API layer fills in the connection's session.
+        ("session.status", _) => Ok(json!({})),
+        ("session.logout", _) => {
+            reply.logout = true;
+            Ok(json!({}))
+        }
         (_, None) => Err(ApiError::new(401, -2014, "API-key format invalid.")),
+        ("session.logon", Some(a)) => {
+            if !matches!(transport, Transport::Ws { .. }) {
+                Err(ApiError::new(400, -1100, "Not a REST method."))
+            } else if shared.cfg.accounts[a].ed25519_public_key.is_none() {
+                // Binance: only Ed25519 keys may log on (the code is the
+                // sim's choice).
+                Err(ApiError::new(
+                    401,
+                    -1002,
+                    "You are not authorized to execute this request.",
+                ))
+            } else {
+                reply.logon = Some(a);
+                Ok(json!({}))
+            }
+        }
         ("order.place", Some(a)) => place(shared, &mut st, a, &p, now).map(|(v, _)| v),
         ("order.test", Some(_)) => parse_new_order(&p).and_then(|o| {
             st.engine

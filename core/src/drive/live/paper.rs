@@ -3,7 +3,9 @@
 //! the [`Gateway`]'s requests and the user-data stream, and a [`Portfolio`]
 //! kept from its executionReports and account updates.
 //!
-//! On open: [`Gateway::on_ws_up`] and `userDataStream.subscribe.signature`.
+//! On open: [`Gateway::on_ws_up`], then with an Ed25519 key `session.logon`
+//! and the unsigned `userDataStream.subscribe`, else (or when the logon is
+//! refused) `userDataStream.subscribe.signature`.
 //! Frames: responses (`{"id":…,"status":…}`) go to [`Gateway::on_ws_text`];
 //! events (`{"subscriptionId":…,"event":{…}}`) are decoded with
 //! [`decode_user`]: an executionReport goes to the order table and, when it
@@ -227,6 +229,10 @@ pub struct OrderCounters {
     pub send_errors: u64,
     /// User-data subscriptions the WS-API refused.
     pub subscribe_refused: u64,
+    /// `session.logon`s accepted (Ed25519 keys).
+    pub logons: u64,
+    /// `session.logon`s refused (then the signed subscription is used).
+    pub logon_refused: u64,
     /// Frames received on the listen-key stream.
     pub listen_key_frames: u64,
     /// `listenKeyExpired` events received.
@@ -478,6 +484,16 @@ fn on_fill(
     }
 }
 
+/// Subscribes the user data with the signed form (no session needed); a
+/// refusal turns the listen-key fallback on.
+fn subscribe_signed(o: &mut OrderSide) {
+    if let Err(e) = o.gateway.subscribe_user_data_signed(wall_ns()) {
+        o.counters.refused += 1;
+        o.counters.last_refusal = Some(format!("user data subscription: {e}"));
+        o.user_stream.set_ws_api_subscribed(false, wall_ns());
+    }
+}
+
 /// What the hard limits weigh an order for `symbol` against: equity (the
 /// positions marked at the best bid), the position, the open orders.
 fn exposure_of<D: Decide>(o: &OrderSide, engine: &Engine<D>, symbol: &Symbol) -> Exposure {
@@ -709,10 +725,15 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             Ok(Progress::Opened) => {
                 o.counters.connects += 1;
                 o.gateway.on_ws_up();
-                if let Err(e) = o.gateway.subscribe_user_data_signed(wall_ns()) {
-                    o.counters.refused += 1;
-                    o.counters.last_refusal = Some(format!("user data subscription: {e}"));
-                    o.user_stream.set_ws_api_subscribed(false, wall_ns());
+                if o.gateway.signs_ed25519() {
+                    // Ed25519: log the connection on, then subscribe unsigned.
+                    if let Err(e) = o.gateway.logon(wall_ns()) {
+                        o.counters.refused += 1;
+                        o.counters.last_refusal = Some(format!("session.logon: {e}"));
+                        subscribe_signed(o);
+                    }
+                } else {
+                    subscribe_signed(o);
                 }
             }
             Ok(_) => {}
@@ -1208,6 +1229,8 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             ws_api_subscribed,
             ..
         } = o;
+        // After a logon answer: subscribe unsigned (`true`) or signed.
+        let mut subscribe: Option<bool> = None;
         for a in gateway.drain() {
             match a {
                 Action::SendWs { text, .. } => match conn.as_mut() {
@@ -1276,6 +1299,15 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                     *ws_api_subscribed = true;
                     user_stream.set_ws_api_subscribed(true, wall_ns());
                 }
+                Action::LoggedOn => {
+                    counters.logons += 1;
+                    subscribe = Some(true);
+                }
+                Action::LogonRefused { code } => {
+                    counters.logon_refused += 1;
+                    counters.last_refusal = Some(format!("session.logon refused: {code}"));
+                    subscribe = Some(false);
+                }
                 Action::SubscribeRefused { code } => {
                     counters.subscribe_refused += 1;
                     counters.last_refusal = Some(format!("user data subscription refused: {code}"));
@@ -1288,6 +1320,19 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         if let Some(t) = gateway.next_deadline_ns() {
             *timer_ns = Some(timer_ns.map_or(t, |x| x.min(t)));
         }
+        match subscribe {
+            Some(true) => {
+                if let Err(e) = o.gateway.subscribe_user_data(wall_ns()) {
+                    o.counters.refused += 1;
+                    o.counters.last_refusal = Some(format!("user data subscription: {e}"));
+                    o.user_stream.set_ws_api_subscribed(false, wall_ns());
+                }
+            }
+            Some(false) => subscribe_signed(o),
+            None => return,
+        }
+        // The subscription's request goes out now.
+        self.order_actions();
     }
 
     /// Closes the WS-API link at the end of a run.
