@@ -27,7 +27,7 @@
 //! table (execution id), an account update older than the last applied
 //! (`u`) or a balance update already applied is dropped here.
 //!
-//! **The engine's intents.** An [`EngineAction::Intent`] of the decision
+//! **The engine's intents.** An [`Action::Intent`](crate::engine::Action::Intent) of the decision
 //! stage goes through the same admission as the backtester's
 //! ([`admit`]: the core's hard limits, then the symbol's exchange filters,
 //! on the order and its protective stop), with the symbol's rules from
