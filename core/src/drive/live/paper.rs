@@ -25,7 +25,8 @@
 //! When the WS-API subscription is back, both run for an overlap, then the
 //! listen key is closed; a report seen on both is dropped by the order
 //! table (execution id), an account update older than the last applied
-//! (`u`) or a balance update already applied is dropped here.
+//! (`u`) or a balance update already applied is dropped here. (Its I/O is
+//! in `paper/listen_key.rs`.)
 //!
 //! **The engine's intents.** An [`Action::Intent`](crate::engine::Action::Intent) of the decision
 //! stage goes through the same admission as the backtester's
@@ -35,7 +36,7 @@
 //! ([`ENGINE_ID_PREFIX`]). A refusal is counted by cause and names the
 //! rule ([`OrderCounters::last_refusal`]). `CancelAll` cancels the symbol's
 //! open orders. exchangeInfo also gives each symbol's base and quote asset,
-//! replacing [`OrderConfig::pairs`].
+//! replacing [`OrderConfig::pairs`]. (In `paper/intents.rs`.)
 //!
 //! Intents come from another thread through [`OrderSender`] (a lock-free
 //! SPSC ring of fixed-size [`OrderCommand`]s and the loop's waker). A new
@@ -45,25 +46,21 @@
 
 use super::{wall_ns, LiveDriver, LiveError, Sink};
 use crate::auth::{Credentials, ServerClock};
-use crate::binance::exchange_info::{ExchangeInfo, SymbolInfo};
+use crate::binance::exchange_info::SymbolInfo;
 use crate::binance::fast::Symbol;
-use crate::binance::filters::FilterContext;
-use crate::binance::types::{OrderType, Side, TimeInForce};
 use crate::binance::user::{decode_user, ExecutionReport, UserEvent};
 use crate::book::BookState;
-use crate::drive::admit::{admit, AdmitError};
 use crate::engine::Decide;
-use crate::engine::{Engine, OrderKind};
+use crate::engine::Engine;
 use crate::feed::backoff::{Backoff, BackoffConfig};
 use crate::feed::conn::{Progress, Target, WsConn};
 use crate::feed::url::Endpoint;
 use crate::limiter::Limiter;
 use crate::num::{Qty, Wide};
-use crate::orders::gateway::{Action, Gateway, GatewayError, OrderIntent, STOP_ID_SUFFIX};
+use crate::orders::gateway::{Action, Gateway, GatewayError, OrderIntent};
 use crate::orders::table::Applied;
 use crate::orders::user_stream::{
-    KeepAliveOutcome, KeyOp, ListenKey, ListenKeyStats, ListenKeyStream, StreamAction,
-    DEFAULT_LISTEN_KEY_OVERLAP,
+    ListenKey, ListenKeyStats, ListenKeyStream, DEFAULT_LISTEN_KEY_OVERLAP,
 };
 use crate::orders::{ClientId, ClientIdGen};
 use crate::portfolio::risk::{Exposure, RiskGuard, RiskLimits};
@@ -72,6 +69,9 @@ use crate::rest::{InlineQuery, RestRequest};
 use mio::{Token, Waker};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod intents;
+mod listen_key;
 
 /// Order commands queued for the hot thread at most.
 pub const ORDER_QUEUE_LEN: usize = 256;
@@ -746,216 +746,6 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         self.user_stream_actions();
     }
 
-    /// A readiness event on the listen-key link: its events through the
-    /// same path as the WS-API's.
-    pub(super) fn on_user_stream_ready(&mut self) {
-        let Some(o) = self.orders.as_mut() else {
-            return;
-        };
-        let OrderSide {
-            gateway,
-            portfolio,
-            counters,
-            us_conn,
-            us_template,
-            pairs,
-            dedup,
-            ..
-        } = o;
-        let Some((c, _)) = us_conn.as_mut() else {
-            return;
-        };
-        let mut expired: Option<ListenKey> = None;
-        let result = c.drive(us_template, &mut |bytes: &[u8]| {
-            if let Some(k) = on_frame(
-                gateway,
-                portfolio,
-                counters,
-                dedup,
-                pairs,
-                Source::ListenKey,
-                bytes,
-                wall_ns(),
-            ) {
-                expired = Some(k);
-            }
-        });
-        let wall = wall_ns();
-        if let Some(k) = expired {
-            o.user_stream.on_expired(k.as_str(), wall);
-        }
-        match result {
-            Ok(Progress::Opened) => o.user_stream.on_open(),
-            Ok(_) => {}
-            Err(e) => {
-                self.counters.last_error = Some(format!("listen-key stream: {e}"));
-                self.user_stream_down();
-            }
-        }
-        self.order_actions();
-        self.user_stream_actions();
-    }
-
-    /// The listen-key link is lost or failed to open.
-    fn user_stream_down(&mut self) {
-        let Some(o) = self.orders.as_mut() else {
-            return;
-        };
-        if let Some((c, _)) = o.us_conn.take() {
-            c.close(self.poll.registry());
-        }
-        o.user_stream.on_down(wall_ns());
-    }
-
-    /// Carries out what the listen-key fallback asks for.
-    pub(super) fn user_stream_actions(&mut self) {
-        loop {
-            let wall = wall_ns();
-            let Some(o) = self.orders.as_mut() else {
-                return;
-            };
-            let Some(a) = o.user_stream.poll(wall) else {
-                return;
-            };
-            let ask = |op: KeyOp, key: Option<ListenKey>, me: &mut Self| -> bool {
-                let req = crate::limiter::weights::Endpoint::UserDataStream.request();
-                let Some(o) = me.orders.as_mut() else {
-                    return false;
-                };
-                if o.gateway.limiter.admit(&req, wall).is_err() {
-                    return false;
-                }
-                me.rest
-                    .ask(RestRequest::UserStream { op, key }, Instant::now())
-            };
-            match a {
-                StreamAction::RequestKey => {
-                    if !ask(KeyOp::Create, None, self) {
-                        if let Some(o) = self.orders.as_mut() {
-                            o.counters.listen_key_refused += 1;
-                            o.user_stream.on_key(None, wall);
-                        }
-                    }
-                }
-                StreamAction::KeepAlive(k) => {
-                    if !ask(KeyOp::KeepAlive, Some(k), self) {
-                        if let Some(o) = self.orders.as_mut() {
-                            o.counters.listen_key_refused += 1;
-                            o.user_stream
-                                .on_keepalive(&k, KeepAliveOutcome::Failed, wall);
-                        }
-                    }
-                }
-                StreamAction::CloseKey(k) => {
-                    // Best effort: an unclosed key expires by itself.
-                    if !ask(KeyOp::Close, Some(k), self) {
-                        if let Some(o) = self.orders.as_mut() {
-                            o.counters.listen_key_refused += 1;
-                        }
-                    }
-                }
-                StreamAction::Connect(k) => {
-                    let id = self.next_conn_id;
-                    self.next_conn_id = self.next_conn_id.wrapping_add(1);
-                    let Some(o) = self.orders.as_mut() else {
-                        return;
-                    };
-                    let url = o.us_base.with_path(&format!("/ws/{}", k.as_str())).ws_url();
-                    o.us_template.url = url;
-                    o.us_started = Instant::now();
-                    match WsConn::connect(self.poll.registry(), Token(id as usize), &o.us_template)
-                    {
-                        Ok(c) => o.us_conn = Some((c, id)),
-                        Err(e) => {
-                            self.counters.last_error = Some(format!("listen-key stream: {e}"));
-                            o.user_stream.on_down(wall);
-                        }
-                    }
-                }
-                StreamAction::Disconnect => {
-                    if let Some((c, _)) = o.us_conn.take() {
-                        c.close(self.poll.registry());
-                    }
-                }
-            }
-        }
-    }
-
-    /// The answer to a listen-key request.
-    pub(super) fn on_user_stream_rest_reply(
-        &mut self,
-        op: KeyOp,
-        key: Option<ListenKey>,
-        reply: crate::rest::RestReply,
-    ) {
-        let Some(o) = self.orders.as_mut() else {
-            return;
-        };
-        let wall = wall_ns();
-        let (status, code, body_key) = match &reply.result {
-            Ok(ans) => {
-                for (name, value) in &ans.limit_headers {
-                    // A malformed header is the server's problem; ignored.
-                    let _ = o.gateway.limiter.observe_header(name, value, wall);
-                }
-                let v = serde_json::from_slice::<serde_json::Value>(&ans.body).ok();
-                let code = v
-                    .as_ref()
-                    .and_then(|v| v.get("code")?.as_i64())
-                    .and_then(|c| i32::try_from(c).ok());
-                if ans.status == 429 || ans.status == 418 {
-                    o.gateway.limiter.on_http_status(
-                        ans.status,
-                        code,
-                        ans.retry_after.map(|d| d.as_secs()),
-                        wall,
-                    );
-                }
-                let body_key = v
-                    .as_ref()
-                    .and_then(|v| v.get("listenKey")?.as_str())
-                    .and_then(ListenKey::new);
-                (ans.status, code, body_key)
-            }
-            Err(e) => {
-                self.counters.last_error = Some(format!("listen key: {e}"));
-                (0, None, None)
-            }
-        };
-        let Some(o) = self.orders.as_mut() else {
-            return;
-        };
-        match op {
-            KeyOp::Create if status == 410 => {
-                o.counters.last_refusal = Some(
-                    "listen keys are gone here (HTTP 410): user data only through the WS-API"
-                        .into(),
-                );
-                o.user_stream.on_unavailable();
-            }
-            KeyOp::Create => {
-                let got = body_key.filter(|_| status == 200);
-                if got.is_none() {
-                    o.counters.last_refusal =
-                        Some(format!("listen key: HTTP {status}, code {code:?}"));
-                }
-                o.user_stream.on_key(got, wall);
-            }
-            KeyOp::KeepAlive => {
-                let outcome = match (status, code) {
-                    (200, _) => KeepAliveOutcome::Ok,
-                    (_, Some(-1125)) => KeepAliveOutcome::Gone,
-                    _ => KeepAliveOutcome::Failed,
-                };
-                if let Some(k) = key {
-                    o.user_stream.on_keepalive(&k, outcome, wall);
-                }
-            }
-            KeyOp::Close => {}
-        }
-        self.user_stream_actions();
-    }
-
     /// The answer to a REST fallback request: to the gateway (rate-limit
     /// headers to the limiter first). A transport error is left to the
     /// gateway's response timeout, which asks for the order's status.
@@ -1002,175 +792,6 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         o.ws_api_subscribed = false;
         o.user_stream.set_ws_api_subscribed(false, wall_ns());
         self.user_stream_actions();
-    }
-
-    /// The traded symbols' rules and assets from exchangeInfo (they replace
-    /// [`OrderConfig::pairs`]).
-    pub(super) fn orders_on_exchange_info(&mut self, info: &ExchangeInfo) {
-        let LiveDriver { orders, cfg, .. } = self;
-        let Some(o) = orders.as_mut() else {
-            return;
-        };
-        for name in &cfg.symbols {
-            let up = name.trim().to_ascii_uppercase();
-            let (Some(si), Some(symbol)) = (info.symbol(&up), Symbol::new(up.as_bytes())) else {
-                continue;
-            };
-            let (Some(base), Some(quote)) = (
-                Asset::new(si.base_asset.as_bytes()),
-                Asset::new(si.quote_asset.as_bytes()),
-            ) else {
-                continue;
-            };
-            o.infos.retain(|i| i.symbol != si.symbol);
-            o.infos.push(si.clone());
-            o.pairs.retain(|(s, _, _)| *s != symbol);
-            o.pairs.push((symbol, base, quote));
-            o.counters.symbols_from_exchange_info += 1;
-        }
-    }
-
-    /// An intent of the decision stage: admitted as the backtester admits
-    /// it, then handed to the gateway.
-    pub(super) fn route_intent(&mut self, intent: &crate::engine::OrderIntent) {
-        let LiveDriver { orders, engine, .. } = self;
-        let Some(o) = orders.as_mut() else {
-            return;
-        };
-        let Some(info) = o.infos.iter().find(|i| i.symbol == intent.symbol.as_str()) else {
-            o.counters.intents_refused_no_info += 1;
-            return;
-        };
-        if !matches!(
-            engine.book_state(&intent.symbol),
-            Some((BookState::Live, _))
-        ) {
-            o.counters.refused_stale_book += 1;
-            return;
-        }
-        let exposure = exposure_of(o, engine, &intent.symbol);
-        let top = engine.symbols().find(|r| r.symbol == intent.symbol);
-        // The price a market order would meet: the touch it takes.
-        let touch = top
-            .and_then(|r| match intent.side {
-                Side::Buy => r.best_ask,
-                Side::Sell => r.best_bid,
-            })
-            .map(|l| l.price);
-        let sym = intent.symbol.as_str();
-        let mut open = 0u32;
-        let mut algo = 0u32;
-        let mut open_buys = 0i64;
-        for x in o.gateway.table.iter() {
-            if x.symbol.as_str() != sym || !x.status.is_open() {
-                continue;
-            }
-            open += 1;
-            if x.client_id.as_str().ends_with(STOP_ID_SUFFIX) {
-                algo += 1;
-            }
-            if x.side == Side::Buy {
-                open_buys = open_buys.saturating_add(x.qty.units() - x.filled_qty.units());
-            }
-        }
-        let base = o
-            .pairs
-            .iter()
-            .find(|(s, _, _)| *s == intent.symbol)
-            .map(|(_, b, _)| o.portfolio.balance(b));
-        let held = base.map_or(0i128, |b| b.free.units().saturating_add(b.locked.units()));
-        let position = i64::try_from(held.saturating_add(i128::from(open_buys)))
-            .ok()
-            .and_then(|u| Qty::from_units(u).ok());
-        let ctx = FilterContext {
-            avg_price: touch,
-            last_price: touch,
-            open_orders: open,
-            open_algo_orders: algo,
-            open_iceberg_orders: 0,
-            position,
-            price_rounding: None,
-        };
-        let a = match admit(&mut o.gateway.risk, info, intent, &exposure, &ctx) {
-            Ok(a) => a,
-            Err(e) => {
-                match &e {
-                    AdmitError::Risk(_) => o.counters.intents_refused_risk += 1,
-                    AdmitError::Filter(_) => o.counters.intents_refused_filter += 1,
-                }
-                o.counters.last_refusal = Some(e.to_string());
-                return;
-            }
-        };
-        let places = |units: i64| {
-            let mut p = 8u8;
-            let mut u = units;
-            while p > 0 && u > 0 && u % 10 == 0 {
-                u /= 10;
-                p -= 1;
-            }
-            p
-        };
-        let (order_type, time_in_force) = match intent.kind {
-            OrderKind::Market => (OrderType::Market, None),
-            OrderKind::Limit => (OrderType::Limit, Some(TimeInForce::Gtc)),
-        };
-        let gi = OrderIntent {
-            client_id: o.engine_ids.next_id(),
-            symbol: intent.symbol,
-            side: intent.side,
-            order_type,
-            time_in_force,
-            qty: a.qty,
-            price: a.price,
-            stop: a.stop,
-            price_places: info
-                .price_filter()
-                .map_or(8, |f| places(f.tick_size.units())),
-            qty_places: info.lot_size().map_or(8, |f| places(f.step_size.units())),
-        };
-        match o.gateway.submit(&gi, &exposure, wall_ns()) {
-            Ok(_) => {
-                o.counters.intents_routed += 1;
-                o.counters.submitted += 1;
-            }
-            Err(e) => {
-                o.counters.intents_refused_gateway += 1;
-                o.counters.last_refusal = Some(e.to_string());
-            }
-        }
-        self.order_actions();
-    }
-
-    /// The decision stage's `CancelAll`: every open order of `symbol`.
-    pub(super) fn cancel_all(&mut self, symbol: Symbol) {
-        let Some(o) = self.orders.as_mut() else {
-            return;
-        };
-        let mut ids = [ClientId::default(); MAX_CANCEL_ALL];
-        let mut n = 0;
-        for x in o.gateway.table.iter() {
-            if x.symbol.as_str() != symbol.as_str() || !x.status.is_open() {
-                continue;
-            }
-            if n == MAX_CANCEL_ALL {
-                o.counters.cancel_all_truncated += 1;
-                continue;
-            }
-            ids[n] = x.client_id;
-            n += 1;
-        }
-        let now = wall_ns();
-        for id in &ids[..n] {
-            match o.gateway.cancel(symbol, id, now) {
-                Ok(_) => o.counters.cancel_all_sent += 1,
-                Err(e) => {
-                    o.counters.refused += 1;
-                    o.counters.last_refusal = Some(e.to_string());
-                }
-            }
-        }
-        self.order_actions();
     }
 
     /// Carries out queued order commands.
