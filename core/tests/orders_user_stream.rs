@@ -16,7 +16,7 @@ use kairos_core::drive::live::{
 use kairos_core::engine::NoopDecide;
 use kairos_core::feed::backoff::BackoffConfig;
 use kairos_core::num::{Amount, Price, Qty, Wide};
-use kairos_core::orders::gateway::OrderIntent;
+use kairos_core::orders::gateway::{GatewayStats, OrderIntent};
 use kairos_core::orders::{ClientId, ClientIdGen, Status};
 use kairos_core::portfolio::{Asset, Balance};
 use kairos_core::sim::api::{DEFAULT_API_KEY, DEFAULT_API_SECRET};
@@ -97,8 +97,11 @@ struct Run {
     sim: Arc<Sim>,
     stats: SimStats,
     oc: OrderCounters,
+    gw: GatewayStats,
     /// Status of each client id the trader named.
     table: Vec<Status>,
+    /// Whether each is flagged for reconciliation.
+    flagged: Vec<bool>,
     /// (USDT, BTC) of the portfolio, free and locked.
     portfolio: [(Wide, Wide); 2],
     /// (USDT, BTC) of the sim's account, free and locked.
@@ -205,6 +208,15 @@ fn run_with(
         .iter()
         .map(|c| gw.table.get("BTCUSDT", c.as_str()).expect("tracked").status)
         .collect();
+    let flagged = cids
+        .iter()
+        .map(|c| {
+            gw.table
+                .get("BTCUSDT", c.as_str())
+                .expect("tracked")
+                .needs_reconcile
+        })
+        .collect();
     let pf = driver.portfolio().unwrap();
     let mine = |a: &str| {
         let b = pf.balance(&asset(a));
@@ -225,7 +237,9 @@ fn run_with(
         stats: sim.stats(),
         sim,
         oc,
+        gw: *gw.stats(),
         table,
+        flagged,
         portfolio,
         account,
     }
@@ -378,4 +392,54 @@ fn orders_listen_key_gone_410_turns_the_fallback_off_after_one_request() {
     assert_eq!(r.oc.listen_key_frames, 0);
     let why = r.oc.last_refusal.clone().unwrap_or_default();
     assert!(why.contains("410"), "{why}");
+}
+
+#[test]
+fn orders_report_lost_in_a_user_data_gap_is_found_by_the_audit_and_flagged() {
+    // A resting buy is acknowledged on the listen-key stream; the stream
+    // then goes down and the buy is cancelled meanwhile, so its CANCELED
+    // report reaches no one (as on Binance). When the stream is back, the
+    // audit asks the exchange, finds it ahead of the table and flags the
+    // order for reconciliation; nothing is invented.
+    let r = run(
+        Duration::from_secs(3600),
+        Duration::from_secs(2),
+        |sim, status, tx, ids| {
+            let cid = ids.next_id();
+            let bid = status.best_bid_units.load(Ordering::Relaxed) as i64;
+            let mut buy = marketable(status, cid, Side::Buy, "0.0003");
+            buy.price = Price::from_units((bid - bid / 20) / TICK * TICK).unwrap();
+            assert!(tx.send(OrderCommand::Place(buy)));
+            wait_for("the NEW report and account update", || {
+                sim.stats().user_events >= 2
+            });
+            std::thread::sleep(Duration::from_millis(300));
+            sim.set_user_streams_down(true);
+            wait_for("the stream to drop", || {
+                sim.stats().user_streams_refused >= 1
+                    && !status.listen_key_stream.load(Ordering::Relaxed)
+            });
+            assert!(tx.send(OrderCommand::Cancel {
+                symbol: Symbol::new(b"BTCUSDT").unwrap(),
+                client_id: cid,
+            }));
+            wait_for("the cancel on the exchange", || {
+                sim.stats().orders_canceled >= 1
+            });
+            sim.set_user_streams_down(false);
+            wait_for("the audit's status query", || {
+                sim.ws_api_log().iter().any(|q| q.method == "order.status")
+            });
+            std::thread::sleep(Duration::from_millis(500));
+            vec![cid]
+        },
+    );
+    assert_eq!(r.stats.orders_canceled, 1);
+    assert!(r.gw.audits >= 1, "{:?}", r.gw);
+    assert_eq!(r.gw.audit_mismatches, 1, "{:?}", r.gw);
+    assert!(r.oc.needs_reconcile >= 1, "{:?}", r.oc);
+    // Flagged, and still where its reports left it: the audit books nothing.
+    assert_eq!(r.flagged, vec![true]);
+    assert_eq!(r.table, vec![Status::New]);
+    assert_eq!(r.oc.fills, 0);
 }

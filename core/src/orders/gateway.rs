@@ -54,6 +54,9 @@ use std::fmt;
 
 /// Requests awaiting an answer at most.
 pub const MAX_IN_FLIGHT: usize = 64;
+/// Open orders one audit asks the exchange about at most
+/// ([`Gateway::audit_open_orders`]).
+pub const MAX_AUDIT: usize = 16;
 /// Orders the gateway follows until the exchange has confirmed or refused them.
 pub const MAX_TRACKED: usize = 64;
 /// Entries waiting for their fill to place a protective stop at most.
@@ -286,6 +289,9 @@ enum What {
     Time,
     Subscribe,
     Logon,
+    /// An audit's `order.status` of an acknowledged open order
+    /// (`cancel_of` names it).
+    Audit,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -330,6 +336,11 @@ pub struct GatewayStats {
     pub limiter_refused: u64,
     /// Requests sent over REST.
     pub rest_sent: u64,
+    /// Audit status queries sent (after a user-data gap).
+    pub audits: u64,
+    /// Audits that found the exchange ahead of the order's reports (a
+    /// report lost in the gap): the order is flagged for reconciliation.
+    pub audit_mismatches: u64,
 }
 
 /// The gateway. Owns the order table, the risk guard, the limiter and the
@@ -641,6 +652,96 @@ impl Gateway {
         r.map_err(SubmitRefusal::Build)?.ok_or(SubmitRefusal::Busy)
     }
 
+    /// After a gap in the user data (a listen key that expired, a stream
+    /// that dropped): asks the exchange for the status of every
+    /// acknowledged open order (at most [`MAX_AUDIT`]). An answer ahead of
+    /// the order's reports (more executed, or a final status) means a
+    /// report was lost in the gap: [`Action::NeedsReconcile`], and the
+    /// table flags the order. The fills themselves are not in the answer,
+    /// so nothing is booked from it. Returns the queries sent.
+    pub fn audit_open_orders(&mut self, now_ns: u64) -> usize {
+        let mut todo = [None::<(Symbol, ClientId)>; MAX_AUDIT];
+        let mut n = 0;
+        for o in self.table.iter() {
+            // Submitted orders are the tracked ones' business (their own
+            // status queries).
+            if !matches!(
+                o.status,
+                Status::New | Status::PartiallyFilled | Status::PendingCancel
+            ) {
+                continue;
+            }
+            if n == MAX_AUDIT {
+                break;
+            }
+            let Some(symbol) = Symbol::new(o.symbol.as_str().as_bytes()) else {
+                continue;
+            };
+            todo[n] = Some((symbol, o.client_id));
+            n += 1;
+        }
+        let mut sent = 0;
+        for (symbol, cid) in todo.iter().flatten() {
+            if self
+                .limiter
+                .admit(&Endpoint::OrderStatus.request_at(Priority::Order), now_ns)
+                .is_err()
+            {
+                break;
+            }
+            let built = order_ref_params(symbol.as_str(), OrderRef::ClientId(cid.as_str()))
+                .and_then(|params| {
+                    self.send(
+                        What::Audit,
+                        None,
+                        "order.status",
+                        HttpMethod::Get,
+                        &params,
+                        true,
+                        now_ns,
+                    )
+                });
+            let Ok(Some(req_id)) = built else { break };
+            if let Some(p) = self
+                .pending
+                .iter_mut()
+                .flatten()
+                .find(|p| p.req_id == req_id)
+            {
+                p.cancel_of = Some((*symbol, *cid));
+            }
+            self.stats.audits += 1;
+            sent += 1;
+        }
+        sent
+    }
+
+    fn on_audit_response(&mut self, symbol: Symbol, cid: ClientId, resp: &WsApiResponse) {
+        let Some(r) = resp.result.as_ref().filter(|_| resp.status == 200) else {
+            return;
+        };
+        let executed = r
+            .get("executedQty")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|q| Qty::parse(q).ok());
+        let status = r.get("status").and_then(serde_json::Value::as_str);
+        let Some(o) = self.table.get(symbol.as_str(), cid.as_str()) else {
+            return;
+        };
+        let final_there = matches!(
+            status,
+            Some("FILLED" | "CANCELED" | "REJECTED" | "EXPIRED" | "EXPIRED_IN_MATCH")
+        );
+        let ahead =
+            executed.is_some_and(|q| q > o.filled_qty) || (final_there && !o.status.is_terminal());
+        if ahead {
+            self.stats.audit_mismatches += 1;
+            self.table
+                .mark_needs_reconcile(symbol.as_str(), cid.as_str());
+            self.act(Action::NeedsReconcile { client_id: cid });
+        }
+    }
+
     /// Sends `userDataStream.subscribe.signature` (signed; no session needed).
     pub fn subscribe_user_data_signed(&mut self, now_ns: u64) -> Result<u64, SubmitRefusal> {
         self.subscribe("userDataStream.subscribe.signature", true, now_ns)
@@ -824,7 +925,7 @@ impl Gateway {
                 self.time_in_flight = false;
                 self.send_time(now_ns);
             }
-            What::Subscribe | What::Logon => {}
+            What::Subscribe | What::Logon | What::Audit => {}
         }
     }
 
@@ -902,6 +1003,11 @@ impl Gateway {
                     code: e.as_ref().map_or(0, |e| e.code),
                 }),
             },
+            What::Audit => {
+                if let Some((symbol, cid)) = p.cancel_of {
+                    self.on_audit_response(symbol, cid, resp);
+                }
+            }
             What::Logon => match &resp.error {
                 None if resp.is_ok() => self.act(Action::LoggedOn),
                 e => self.act(Action::LogonRefused {

@@ -272,6 +272,9 @@ pub struct SimStats {
     /// WS-API handshakes refused and connections closed while the WS-API
     /// is set down ([`Sim::set_ws_api_down`]).
     pub ws_api_refused: u64,
+    /// Listen-key handshakes refused and connections closed while the
+    /// listen-key streams are set down ([`Sim::set_user_streams_down`]).
+    pub user_streams_refused: u64,
 }
 
 macro_rules! counters {
@@ -338,6 +341,7 @@ counters!(
     user_stream_connections,
     listen_key_gone_answers,
     ws_api_refused,
+    user_streams_refused,
 );
 
 /// WS-API requests the sim remembers at most ([`Sim::ws_api_log`]).
@@ -405,6 +409,8 @@ pub(crate) struct Shared {
     pub(crate) ws_api_log: Mutex<Vec<WsApiRequest>>,
     /// The WS-API is down ([`Sim::set_ws_api_down`]).
     pub(crate) ws_api_down: AtomicBool,
+    /// Listen-key streams are down ([`Sim::set_user_streams_down`]).
+    pub(crate) user_streams_down: AtomicBool,
 }
 
 impl Shared {
@@ -534,6 +540,7 @@ impl Sim {
             api: Mutex::new(api_state),
             ws_api_log: Mutex::new(Vec::new()),
             ws_api_down: AtomicBool::new(false),
+            user_streams_down: AtomicBool::new(false),
         });
         shared
             .stats
@@ -607,6 +614,14 @@ impl Sim {
     /// back (`false`). Market streams, REST and listen-key streams go on.
     pub fn set_ws_api_down(&self, down: bool) {
         self.shared.ws_api_down.store(down, Ordering::Release);
+    }
+
+    /// Takes the listen-key streams down (`true`: their connections are
+    /// closed and new `/ws/<listenKey>` handshakes are refused with HTTP
+    /// 503; the keys stay valid, the events meanwhile reach no one) or
+    /// brings them back (`false`).
+    pub fn set_user_streams_down(&self, down: bool) {
+        self.shared.user_streams_down.store(down, Ordering::Release);
     }
 
     /// The balances of `account` (0: the first of [`SimConfig::accounts`])

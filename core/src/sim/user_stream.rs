@@ -53,6 +53,18 @@ fn serve(
             let _ = ws.flush();
             return "sim stopping".into();
         }
+        if shared
+            .user_streams_down
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            bump(&stats.user_streams_refused);
+            let _ = ws.close(Some(CloseFrame {
+                code: CloseCode::Again,
+                reason: "listen-key streams are down (sim)".into(),
+            }));
+            let _ = ws.flush();
+            return "listen-key streams set down".into();
+        }
         let now = Instant::now();
         if now.duration_since(opened) >= cfg.max_lifetime {
             bump(&stats.lifetime_disconnects);

@@ -519,6 +519,13 @@ fn handshake(
                     "the WS-API is down (sim)".to_string(),
                 )
             }
+            Ok(p) if p.listen_key.is_some() && shared.user_streams_down.load(Ordering::Acquire) => {
+                bump(&shared.stats.user_streams_refused);
+                refuse(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "listen-key streams are down (sim)".to_string(),
+                )
+            }
             Ok(p) => match &p.listen_key {
                 Some(k) if !super::api::listen_key_exists(shared, k) => refuse(
                     StatusCode::BAD_REQUEST,

@@ -852,6 +852,8 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         } = o;
         // After a logon answer: subscribe unsigned (`true`) or signed.
         let mut subscribe: Option<bool> = None;
+        // After a subscription following a gap: audit the open orders.
+        let mut audit = false;
         for a in gateway.drain() {
             match a {
                 Action::SendWs { text, .. } => match conn.as_mut() {
@@ -918,6 +920,9 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 Action::Subscribed => {
                     counters.subscribed += 1;
                     *ws_api_subscribed = true;
+                    // Without the listen-key stream meanwhile, reports of the
+                    // gap before this subscription may be lost.
+                    audit |= !user_stream.is_open();
                     user_stream.set_ws_api_subscribed(true, wall_ns());
                 }
                 Action::LoggedOn => {
@@ -941,6 +946,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         if let Some(t) = gateway.next_deadline_ns() {
             *timer_ns = Some(timer_ns.map_or(t, |x| x.min(t)));
         }
+        let audited = audit && o.gateway.audit_open_orders(wall_ns()) > 0;
         match subscribe {
             Some(true) => {
                 if let Err(e) = o.gateway.subscribe_user_data(wall_ns()) {
@@ -950,9 +956,10 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 }
             }
             Some(false) => subscribe_signed(o),
-            None => return,
+            None if !audited => return,
+            None => {}
         }
-        // The subscription's request goes out now.
+        // The subscription's or the audit's requests go out now.
         self.order_actions();
     }
 

@@ -53,7 +53,11 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             o.user_stream.on_expired(k.as_str(), wall);
         }
         match result {
-            Ok(Progress::Opened) => o.user_stream.on_open(),
+            Ok(Progress::Opened) => {
+                o.user_stream.on_open();
+                // Reports of the gap before this stream may be lost.
+                o.gateway.audit_open_orders(wall);
+            }
             Ok(_) => {}
             Err(e) => {
                 self.counters.last_error = Some(format!("listen-key stream: {e}"));
