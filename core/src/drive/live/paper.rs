@@ -258,6 +258,9 @@ pub struct OrderCounters {
     pub intents_refused_no_info: u64,
     /// The engine's admitted intents the gateway refused (limiter, busy).
     pub intents_refused_gateway: u64,
+    /// Admitted intents whose take-profit was not placed (the gateway
+    /// places protective stops only; take-profits are not built yet).
+    pub take_profits_not_placed: u64,
     /// Cancels sent for the engine's `CancelAll`.
     pub cancel_all_sent: u64,
     /// Open orders a `CancelAll` left (over [`MAX_CANCEL_ALL`]).

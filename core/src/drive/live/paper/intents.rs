@@ -146,6 +146,9 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             Ok(_) => {
                 o.counters.intents_routed += 1;
                 o.counters.submitted += 1;
+                if a.take_profit.is_some() {
+                    o.counters.take_profits_not_placed += 1;
+                }
             }
             Err(e) => {
                 o.counters.intents_refused_gateway += 1;
