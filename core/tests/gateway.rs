@@ -1000,3 +1000,73 @@ fn gateway_protective_stop_is_placed_for_the_filled_quantity_once_the_entry_is_d
     assert!(ws_sent(&gw.drain().collect::<Vec<_>>()).is_empty());
     assert_eq!(gw.stats().stops_placed, 0);
 }
+
+#[test]
+fn gateway_audit_after_a_user_data_gap_flags_orders_the_exchange_moved_past() {
+    // Two acknowledged orders (NEW reports applied) and one still waiting
+    // for its answer. The audit asks about the two acknowledged ones only;
+    // the exchange says one is still NEW (nothing lost) and the other was
+    // CANCELED (its report was lost in the gap): only that one is flagged.
+    let dir = "nautilus_trader/crates_spot_user_data_json";
+    let mut gw = gateway();
+    let (a, b, c) = ("kairos-audit-a", "kairos-audit-b", "kairos-audit-c");
+    for (cid, order_id) in [(a, "1001"), (b, "1002")] {
+        gw.submit(&intent(cid, "1"), &exposure(), T0).unwrap();
+        // The fixture's NEW report, for this order (its own exchange id).
+        let text = String::from_utf8(read(&format!("{dir}/execution_report_new.json")))
+            .unwrap()
+            .replace(FIXTURE_CID, cid)
+            .replace("12345678", order_id);
+        let UserEvent::ExecutionReport(r) = decode_user(text.as_bytes()).unwrap().event else {
+            panic!("not a report: {text}");
+        };
+        let applied = gw.on_execution_report(&r, T0);
+        assert_eq!(
+            gw.table.get("ETHUSDT", cid).unwrap().status,
+            Status::New,
+            "{applied:?}"
+        );
+    }
+    gw.submit(&intent(c, "1"), &exposure(), T0).unwrap();
+    let _ = gw.drain().count();
+    assert_eq!(gw.audit_open_orders(T0 + 1), 2);
+    let actions: Vec<Action> = gw.drain().collect();
+    let sent = ws_sent(&actions);
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(sent.iter().all(|s| s.method == "order.status"));
+    let asked: Vec<&str> = sent
+        .iter()
+        .map(|s| s.params["origClientOrderId"].as_str().unwrap())
+        .collect();
+    assert_eq!(asked, vec![a, b]);
+    let answer = |id: u64, cid: &str, status: &str| {
+        json!({"id": id, "status": 200, "result": {
+            "symbol": "ETHUSDT", "orderId": 1, "clientOrderId": cid, "price": "2500.00",
+            "origQty": "1.0000", "executedQty": "0.0000", "cummulativeQuoteQty": "0.00",
+            "status": status, "timeInForce": "GTC", "type": "LIMIT", "side": "BUY"}})
+        .to_string()
+    };
+    gw.on_ws_text(answer(sent[0].id, a, "NEW").as_bytes(), T0 + 2)
+        .unwrap();
+    gw.on_ws_text(answer(sent[1].id, b, "CANCELED").as_bytes(), T0 + 3)
+        .unwrap();
+    let actions: Vec<Action> = gw.drain().collect();
+    let flagged: Vec<&Action> = actions
+        .iter()
+        .filter(|x| matches!(x, Action::NeedsReconcile { .. }))
+        .collect();
+    assert_eq!(
+        flagged,
+        vec![&Action::NeedsReconcile {
+            client_id: ClientId::new(b).unwrap()
+        }]
+    );
+    assert_eq!((gw.stats().audits, gw.stats().audit_mismatches), (2, 1));
+    let (oa, ob) = (
+        gw.table.get("ETHUSDT", a).unwrap(),
+        gw.table.get("ETHUSDT", b).unwrap(),
+    );
+    assert!(!oa.needs_reconcile && ob.needs_reconcile);
+    // Nothing invented: the table keeps what the reports said.
+    assert_eq!((oa.status, ob.status), (Status::New, Status::New));
+}

@@ -614,3 +614,266 @@ fn orders_latency_model_delays_entry_and_fees_show_as_configured() {
         (Some(2), Some(7))
     );
 }
+
+/// The listen-key path.
+const UDS: &str = "/api/v3/userDataStream";
+
+#[test]
+fn orders_listen_key_endpoints_answer_as_binance_and_stream_the_accounts_events() {
+    let sim = start(1.0, 0);
+    // No key header, an unknown key.
+    let (st, _, v) = http(&sim, "POST", UDS, "", "");
+    assert_eq!((st, v["code"].as_i64()), (401, Some(-2014)), "{v}");
+    let (st, _, v) = http(&sim, "POST", UDS, "", "wrong");
+    assert_eq!((st, v["code"].as_i64()), (401, Some(-2015)), "{v}");
+    // A key: 60 letters and digits; a second POST returns the same one.
+    let (st, h, v) = http(&sim, "POST", UDS, "", DEFAULT_API_KEY);
+    assert_eq!(st, 200, "{v}");
+    let key = v["listenKey"].as_str().unwrap().to_string();
+    assert_eq!(key.len(), 60);
+    assert!(key.bytes().all(|b| b.is_ascii_alphanumeric()), "{key}");
+    let weight = |h: &[(String, String)]| {
+        h.iter()
+            .find(|(k, _)| k == "x-mbx-used-weight-1m")
+            .map(|(_, v)| v.parse::<u32>().unwrap())
+            .unwrap()
+    };
+    let w1 = weight(&h);
+    let (_, h, v) = http(&sim, "POST", UDS, "", DEFAULT_API_KEY);
+    assert_eq!(v["listenKey"], json!(key));
+    assert_eq!(weight(&h), w1 + 2, "weight 2");
+    // Keepalive: needs the key; an unknown one is -1125.
+    let (st, _, v) = http(&sim, "PUT", UDS, "", DEFAULT_API_KEY);
+    assert_eq!((st, v["code"].as_i64()), (400, Some(-1102)), "{v}");
+    let (st, _, v) = http(
+        &sim,
+        "PUT",
+        &format!("{UDS}?listenKey=nope"),
+        "",
+        DEFAULT_API_KEY,
+    );
+    assert_eq!((st, v["code"].as_i64()), (400, Some(-1125)), "{v}");
+    assert_eq!(v["msg"], "This listenKey does not exist.");
+    let (st, _, v) = http(
+        &sim,
+        "PUT",
+        &format!("{UDS}?listenKey={key}"),
+        "",
+        DEFAULT_API_KEY,
+    );
+    assert_eq!((st, v.clone()), (200, json!({})));
+
+    // The stream carries the account's events, bare; the combined form
+    // wraps them with the key as the stream name.
+    let mut bare = connect(&sim, &format!("/ws/{key}"));
+    let mut combined = connect(&sim, &format!("/stream?streams={key}"));
+    let mut c = Client::new(&sim);
+    let v = c.call(
+        "order.place",
+        &refs(&limit_buy("60000.00", "0.001", "lk-1")),
+    );
+    assert_eq!(v["status"], 200, "{v}");
+    for (ws, enveloped) in [(&mut bare, false), (&mut combined, true)] {
+        let t = next_text(ws);
+        let m = decode_user(t.as_bytes()).unwrap_or_else(|e| panic!("{e}: {t}"));
+        assert_eq!(m.subscription_id, None, "{t}");
+        assert_eq!(
+            m.stream.as_deref(),
+            enveloped.then_some(key.as_str()),
+            "{t}"
+        );
+        match m.event {
+            UserEvent::ExecutionReport(x) => {
+                assert_eq!(x.client_order_id, "lk-1");
+                assert_eq!(x.order_status, OrderStatus::New);
+            }
+            other => panic!("unexpected {}: {t}", other.kind()),
+        }
+        let t = next_text(ws);
+        assert_eq!(
+            decode_user(t.as_bytes()).unwrap().kind(),
+            "outboundAccountPosition",
+            "{t}"
+        );
+    }
+    assert_eq!(sim.stats().user_stream_connections, 2);
+
+    // Closed: a keepalive is -1125, a new connection is refused, a POST
+    // makes a new key.
+    let (st, _, v) = http(
+        &sim,
+        "DELETE",
+        &format!("{UDS}?listenKey={key}"),
+        "",
+        DEFAULT_API_KEY,
+    );
+    assert_eq!((st, v.clone()), (200, json!({})));
+    let (st, _, v) = http(
+        &sim,
+        "PUT",
+        &format!("{UDS}?listenKey={key}"),
+        "",
+        DEFAULT_API_KEY,
+    );
+    assert_eq!((st, v["code"].as_i64()), (400, Some(-1125)), "{v}");
+    let url = format!("{}/ws/{key}", sim.ws_url());
+    let tcp = TcpStream::connect(sim.ws_url().trim_start_matches("ws://")).unwrap();
+    match tungstenite::client::client(url.as_str(), tcp) {
+        Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(r))) => {
+            assert_eq!(r.status().as_u16(), 400)
+        }
+        other => panic!("a closed key's stream opened: {:?}", other.is_ok()),
+    }
+    let (_, _, v) = http(&sim, "POST", UDS, "", DEFAULT_API_KEY);
+    assert_ne!(v["listenKey"], json!(key));
+    let s = sim.stats();
+    assert_eq!(
+        (
+            s.listen_keys_made,
+            s.listen_key_keepalives,
+            s.listen_keys_closed
+        ),
+        (2, 1, 1)
+    );
+    sim.shutdown();
+}
+
+#[test]
+fn orders_listen_key_expires_after_its_validity_with_listen_key_expired() {
+    let mut cfg = SimConfig::new(source());
+    cfg.listen_key_validity = Duration::from_millis(400);
+    let sim = Sim::start(cfg).expect("sim starts");
+    let (_, _, v) = http(&sim, "POST", UDS, "", DEFAULT_API_KEY);
+    let key = v["listenKey"].as_str().unwrap().to_string();
+    let mut ws = connect(&sim, &format!("/ws/{key}"));
+    let t0 = std::time::Instant::now();
+    let t = next_text(&mut ws);
+    let elapsed = t0.elapsed();
+    match decode_user(t.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}: {t}"))
+        .event
+    {
+        UserEvent::ListenKeyExpired(e) => assert_eq!(e.listen_key, key),
+        other => panic!("unexpected {}: {t}", other.kind()),
+    }
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    // Gone: a keepalive is -1125, and the account's events no longer reach
+    // the stream.
+    let (st, _, v) = http(
+        &sim,
+        "PUT",
+        &format!("{UDS}?listenKey={key}"),
+        "",
+        DEFAULT_API_KEY,
+    );
+    assert_eq!((st, v["code"].as_i64()), (400, Some(-1125)), "{v}");
+    let mut c = Client::new(&sim);
+    let v = c.call(
+        "order.place",
+        &refs(&limit_buy("60000.00", "0.001", "lk-2")),
+    );
+    assert_eq!(v["status"], 200, "{v}");
+    ws.get_mut()
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    if let Ok(Message::Text(t)) = ws.read() {
+        panic!("an event after expiry: {t}");
+    }
+    assert_eq!(sim.stats().listen_keys_expired, 1);
+    sim.shutdown();
+}
+
+/// A fresh Ed25519 key: the client's credentials and the sim's account.
+fn ed25519_key(api_key: &str) -> (Credentials, kairos_core::sim::SimAccount) {
+    let der =
+        ring::signature::Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        kairos_core::auth::base64(der.as_ref())
+    );
+    let creds = Credentials::ed25519(api_key, &pem).unwrap();
+    let account =
+        kairos_core::sim::SimAccount::ed25519(api_key, creds.ed25519_public_key().unwrap());
+    (creds, account)
+}
+
+#[test]
+fn orders_session_logon_needs_an_ed25519_key_and_authenticates_the_connection() {
+    let (ed, ed_account) = ed25519_key("kairos-sim-ed25519");
+    let (other, _) = ed25519_key("kairos-sim-ed25519");
+    let mut cfg = SimConfig::new(source());
+    cfg.accounts = vec![kairos_core::sim::SimAccount::default(), ed_account];
+    let sim = Sim::start(cfg).expect("sim starts");
+    let client = |creds: Credentials| Client {
+        ws: connect(&sim, "/ws-api/v3"),
+        creds,
+        next_id: 1,
+        events: Vec::new(),
+    };
+    // An HMAC key may not log on.
+    let mut h = Client::new(&sim);
+    let v = h.call("session.logon", &[]);
+    assert_eq!((v["status"].as_u64(), code(&v)), (Some(401), -1002), "{v}");
+
+    let mut c = client(ed);
+    let st = c.raw("session.status", json!({}));
+    assert_eq!(st["status"], 200, "{st}");
+    assert_eq!(st["result"]["apiKey"], Value::Null, "{st}");
+    assert!(st["result"]["connectedSince"].as_u64().is_some(), "{st}");
+    // Unsigned subscription before the logon: refused.
+    let v = c.raw("userDataStream.subscribe", json!({}));
+    assert_eq!((v["status"].as_u64(), code(&v)), (Some(401), -1002), "{v}");
+    // A signature by another Ed25519 key: -1022.
+    let bad = Client {
+        ws: connect(&sim, "/ws-api/v3"),
+        creds: other,
+        next_id: 1,
+        events: Vec::new(),
+    }
+    .signed(&[], now_ms());
+    let v = c.raw("session.logon", bad);
+    assert_eq!(code(&v), -1022, "{v}");
+    // The right key: logged on.
+    let v = c.call("session.logon", &[]);
+    assert_eq!(v["status"], 200, "{v}");
+    assert_eq!(v["result"]["apiKey"], "kairos-sim-ed25519");
+    assert!(v["result"]["authorizedSince"].as_u64().is_some(), "{v}");
+    assert_eq!(v["result"]["userDataStream"], false);
+    // Then requests need neither apiKey nor signature (a timestamp still).
+    let v = c.raw("userDataStream.subscribe", json!({}));
+    assert_eq!(v["status"], 200, "{v}");
+    let ts = now_ms().to_string();
+    let mut unsigned = serde_json::Map::new();
+    for (k, val) in refs(&limit_buy("60000.00", "0.001", "ed-1")) {
+        unsigned.insert(k.into(), json!(val));
+    }
+    unsigned.insert("timestamp".into(), json!(ts));
+    let v = c.raw("order.place", Value::Object(unsigned.clone()));
+    assert_eq!(v["status"], 200, "{v}");
+    let ev = c.events_until(|e| e.len() >= 2);
+    assert!(ev[0].contains("\"c\":\"ed-1\""), "{}", ev[0]);
+    let st = c.raw("session.status", json!({}));
+    assert_eq!(st["result"]["userDataStream"], true, "{st}");
+    // Logged out: an unsigned request is refused again.
+    let v = c.raw("session.logout", json!({}));
+    assert_eq!(v["status"], 200, "{v}");
+    assert_eq!(v["result"]["apiKey"], Value::Null, "{v}");
+    unsigned.insert("newClientOrderId".into(), json!("ed-2"));
+    let v = c.raw("order.place", Value::Object(unsigned));
+    assert_eq!(code(&v), -2014, "{v}");
+    // Ed25519 signatures are verified on REST too.
+    let q = query(&[("timestamp", &now_ms().to_string())]);
+    let sig = c.creds.sign(&q);
+    let (st, _, v) = http(
+        &sim,
+        "GET",
+        &format!(
+            "/api/v3/account?{q}&signature={}",
+            kairos_core::auth::percent_encode(&sig)
+        ),
+        "",
+        "kairos-sim-ed25519",
+    );
+    assert_eq!(st, 200, "{v}");
+    sim.shutdown();
+}

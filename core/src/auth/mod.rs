@@ -222,7 +222,9 @@ pub fn base64_into(b: &[u8], s: &mut String) {
     }
 }
 
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
+/// Standard base64 (padding optional) decoded; `None` on a character
+/// outside the alphabet.
+pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(s.len() / 4 * 3);
     let (mut acc, mut bits) = (0u32, 0u32);
     for c in s.bytes().filter(|c| !c.is_ascii_whitespace()) {

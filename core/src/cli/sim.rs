@@ -119,6 +119,14 @@ pub struct SimArgs {
     /// its reaching the matching engine (the market moves on meanwhile).
     #[arg(long, default_value_t = 0)]
     pub order_latency_ms: u64,
+    /// Seconds a listen key (`POST /api/v3/userDataStream`) lives without
+    /// a keepalive before its streams get `listenKeyExpired` (Binance: 3600).
+    #[arg(long, default_value_t = 3600.0)]
+    pub listen_key_validity: f64,
+    /// Answer `/api/v3/userDataStream` with HTTP 410 Gone, as Binance spot
+    /// does since it retired listen keys.
+    #[arg(long)]
+    pub listen_keys_gone: bool,
     /// Maker commission, a fraction of what is received (0.001 = 0.1 %).
     #[arg(long, default_value = "0.001")]
     pub maker_fee: String,
@@ -182,6 +190,11 @@ fn config(a: &SimArgs) -> Result<SimConfig, String> {
     cfg.ping_interval = secs("ping-interval", a.ping_interval)?;
     cfg.pong_timeout = secs("pong-timeout", a.pong_timeout)?;
     cfg.order_latency = Duration::from_millis(a.order_latency_ms);
+    cfg.listen_key_validity = secs("listen-key-validity", a.listen_key_validity)?;
+    cfg.listen_keys_gone = a.listen_keys_gone;
+    if cfg.listen_key_validity.is_zero() {
+        return Err("--listen-key-validity must be above 0 seconds".into());
+    }
     cfg.engine.maker_rate = rate("maker-fee", &a.maker_fee)?;
     cfg.engine.taker_rate = rate("taker-fee", &a.taker_fee)?;
     Ok(cfg)

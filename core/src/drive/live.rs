@@ -37,7 +37,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 mod paper;
 pub use paper::{
-    OrderCommand, OrderConfig, OrderCounters, OrderSender, ORDER_QUEUE_LEN, WS_API_PATH,
+    OrderCommand, OrderConfig, OrderCounters, OrderSender, BALANCE_UPDATES_REMEMBERED,
+    ENGINE_ID_PREFIX, MAX_CANCEL_ALL, ORDER_QUEUE_LEN, WS_API_PATH,
 };
 
 /// The waker's token (the `rest` thread's replies).
@@ -344,8 +345,10 @@ impl DownReason {
 pub struct LiveCounters {
     /// Market frames handed to the engine.
     pub events: u64,
-    /// Order intents the decision stage produced. The live driver does not
-    /// route them to the order side yet: they are counted, not sent.
+    /// Order intents (and cancel-alls) the decision stage produced while
+    /// the driver has no order side ([`LiveDriver::with_orders`]): counted,
+    /// not sent. With an order side they are routed (see
+    /// `OrderCounters::intents_routed`).
     pub intents_not_routed: u64,
     /// Their bytes.
     pub bytes: u64,
@@ -581,6 +584,8 @@ pub struct LiveDriver<D: Decide, S: Sink> {
     rest_hold_until: Option<Instant>,
     limiter: Limiter,
     actions: Actions,
+    /// The actions being carried out (swapped with `actions`).
+    taking: Actions,
     counters: LiveCounters,
     data_gap_ms: StageHistogram,
     resync_ms: StageHistogram,
@@ -624,8 +629,13 @@ pub struct LiveStatus {
     pub orders_final: AtomicU64,
     /// Fills applied to the portfolio.
     pub fills: AtomicU64,
-    /// Whether the user-data stream is subscribed (WS-API link up).
+    /// Whether user data flows: the WS-API subscription is confirmed, or
+    /// the listen-key stream is open.
     pub user_data: AtomicBool,
+    /// Whether the WS-API user-data subscription is confirmed.
+    pub user_data_ws_api: AtomicBool,
+    /// Whether the listen-key stream (the fallback) is open.
+    pub listen_key_stream: AtomicBool,
 }
 
 fn wall_ns() -> u64 {
@@ -749,6 +759,7 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
             rest_hold_until: None,
             limiter: Limiter::with_default_limits(),
             actions: Actions::new(),
+            taking: Actions::new(),
             counters: LiveCounters::default(),
             data_gap_ms: ms_hist("data_gap_ms"),
             resync_ms: ms_hist("resync_ms"),
@@ -1032,10 +1043,11 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 s.orders.store(total, Ordering::Relaxed);
                 s.orders_final.store(done, Ordering::Relaxed);
                 s.fills.store(o.counters.fills, Ordering::Relaxed);
-                s.user_data.store(
-                    o.counters.subscribed > 0 && o.token().is_some(),
-                    Ordering::Relaxed,
-                );
+                s.user_data.store(o.user_data_live(), Ordering::Relaxed);
+                s.user_data_ws_api
+                    .store(o.ws_api_subscribed, Ordering::Relaxed);
+                s.listen_key_stream
+                    .store(o.user_stream.is_open(), Ordering::Relaxed);
             }
         }
     }
@@ -1071,6 +1083,10 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
     fn on_ready(&mut self, token: Token, woke: Instant) {
         if self.orders.as_ref().and_then(|o| o.token()) == Some(token) {
             self.on_order_ready();
+            return;
+        }
+        if self.orders.as_ref().and_then(|o| o.us_token()) == Some(token) {
+            self.on_user_stream_ready();
             return;
         }
         let Some((li, is_next)) = self.links.iter().position_map(token) else {
@@ -1454,7 +1470,11 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
     }
 
     fn take_actions(&mut self, now: Instant) {
-        for a in self.actions.drain() {
+        // The actions are taken out of their buffer first (a pre-allocated
+        // swap, no allocation): routing an intent needs the whole driver.
+        std::mem::swap(&mut self.actions, &mut self.taking);
+        let mut taking = std::mem::replace(&mut self.taking, Actions::empty());
+        for a in taking.drain() {
             match a {
                 Action::RequestSnapshot { symbol } => {
                     if let Some(s) = self.snaps.iter_mut().find(|s| s.symbol == symbol) {
@@ -1468,11 +1488,14 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                         }
                     }
                 }
+                Action::Intent(i) if self.orders.is_some() => self.route_intent(&i),
+                Action::CancelAll { symbol } if self.orders.is_some() => self.cancel_all(symbol),
                 Action::Intent(_) | Action::CancelAll { .. } => {
                     self.counters.intents_not_routed += 1
                 }
             }
         }
+        self.taking = taking;
     }
 
     fn timers(&mut self, now: Instant) {
@@ -1647,6 +1670,10 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
                 self.on_order_rest_reply(req_id, reply);
                 return;
             }
+            RestRequest::UserStream { op, key } => {
+                self.on_user_stream_rest_reply(op, key, reply);
+                return;
+            }
         };
         let Some(si) = self.snaps.iter().position(|s| s.symbol == symbol) else {
             return;
@@ -1760,13 +1787,16 @@ impl<D: Decide, S: Sink> LiveDriver<D, S> {
         let why = match reply.result {
             Ok(ans) if ans.status == 200 => {
                 match crate::binance::exchange_info::decode_exchange_info(&ans.body) {
-                    Ok(info) => match self.limiter().reload(&info.rate_limits) {
-                        Ok(()) => {
-                            self.counters.limits_loaded = true;
-                            return;
+                    Ok(info) => {
+                        self.orders_on_exchange_info(&info);
+                        match self.limiter().reload(&info.rate_limits) {
+                            Ok(()) => {
+                                self.counters.limits_loaded = true;
+                                return;
+                            }
+                            Err(e) => format!("its rateLimits were refused: {e}"),
                         }
-                        Err(e) => format!("its rateLimits were refused: {e}"),
-                    },
+                    }
                     Err(e) => format!("undecodable: {e}"),
                 }
             }

@@ -146,6 +146,15 @@ impl Actions {
         }
     }
 
+    /// A list with no room, allocating nothing (a placeholder while a
+    /// driver carries out the actions of another list).
+    pub fn empty() -> Actions {
+        Actions {
+            buf: Vec::new(),
+            overflowed: 0,
+        }
+    }
+
     /// Adds an action (dropped and counted when full).
     #[inline]
     pub fn push(&mut self, a: Action) {

@@ -48,6 +48,9 @@ pub const WEIGHT_WS_API_CONNECT: u32 = 2;
 pub const WEIGHT_SESSION_LOGON: u32 = 2;
 /// Weight of WS-API `userDataStream.subscribe`.
 pub const WEIGHT_USER_DATA_SUBSCRIBE: u32 = 2;
+/// Weight of `POST`, `PUT` and `DELETE /api/v3/userDataStream` (a listen
+/// key's creation, keepalive and closing).
+pub const WEIGHT_USER_DATA_STREAM: u32 = 2;
 
 /// The weight of a `depth` request of `limit` levels (Binance caps `limit`
 /// at 5000; anything above is charged as the top band).
@@ -146,6 +149,8 @@ pub enum Endpoint {
     SessionLogon,
     /// WS-API `userDataStream.subscribe`.
     UserDataSubscribe,
+    /// `POST`/`PUT`/`DELETE /api/v3/userDataStream` (listen keys).
+    UserDataStream,
 }
 
 impl Endpoint {
@@ -168,6 +173,7 @@ impl Endpoint {
             Endpoint::WsApiConnect => (WEIGHT_WS_API_CONNECT, 0, 1),
             Endpoint::SessionLogon => (WEIGHT_SESSION_LOGON, 0, 0),
             Endpoint::UserDataSubscribe => (WEIGHT_USER_DATA_SUBSCRIBE, 0, 0),
+            Endpoint::UserDataStream => (WEIGHT_USER_DATA_STREAM, 0, 0),
         };
         // RAW_REQUESTS counts every request (REST; counted for WS-API too,
         // which can only over-count, never under-count).
@@ -341,6 +347,13 @@ mod tests {
             },
             Case {
                 endpoint: Endpoint::UserDataSubscribe,
+                weight: 2,
+                orders: 0,
+                connections: 0,
+                priority: Priority::MarketData,
+            },
+            Case {
+                endpoint: Endpoint::UserDataStream,
                 weight: 2,
                 orders: 0,
                 connections: 0,

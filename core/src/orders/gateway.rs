@@ -54,6 +54,9 @@ use std::fmt;
 
 /// Requests awaiting an answer at most.
 pub const MAX_IN_FLIGHT: usize = 64;
+/// Open orders one audit asks the exchange about at most
+/// ([`Gateway::audit_open_orders`]).
+pub const MAX_AUDIT: usize = 16;
 /// Orders the gateway follows until the exchange has confirmed or refused them.
 pub const MAX_TRACKED: usize = 64;
 /// Entries waiting for their fill to place a protective stop at most.
@@ -86,6 +89,8 @@ pub enum HttpMethod {
     Post,
     /// DELETE.
     Delete,
+    /// PUT (listen-key keepalive).
+    Put,
 }
 
 /// What the driver must do, or tell the engine.
@@ -158,6 +163,20 @@ pub enum Action {
     },
     /// The user data stream subscription is live.
     Subscribed,
+    /// The user data stream subscription was refused (the driver falls
+    /// back to a listen-key stream).
+    SubscribeRefused {
+        /// Binance's error code.
+        code: i32,
+    },
+    /// `session.logon` succeeded: the connection is authenticated
+    /// (subscribe with [`Gateway::subscribe_user_data`]).
+    LoggedOn,
+    /// `session.logon` was refused (subscribe with the signed form).
+    LogonRefused {
+        /// Binance's error code.
+        code: i32,
+    },
 }
 
 /// Why an intent never reached the wire.
@@ -269,6 +288,10 @@ enum What {
     Cancel,
     Time,
     Subscribe,
+    Logon,
+    /// An audit's `order.status` of an acknowledged open order
+    /// (`cancel_of` names it).
+    Audit,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -313,6 +336,11 @@ pub struct GatewayStats {
     pub limiter_refused: u64,
     /// Requests sent over REST.
     pub rest_sent: u64,
+    /// Audit status queries sent (after a user-data gap).
+    pub audits: u64,
+    /// Audits that found the exchange ahead of the order's reports (a
+    /// report lost in the gap): the order is flagged for reconciliation.
+    pub audit_mismatches: u64,
 }
 
 /// The gateway. Owns the order table, the risk guard, the limiter and the
@@ -595,6 +623,125 @@ impl Gateway {
         self.subscribe("userDataStream.subscribe", false, now_ns)
     }
 
+    /// Whether the key is Ed25519 (it may `session.logon`; Binance
+    /// refuses that to HMAC and RSA keys).
+    pub fn signs_ed25519(&self) -> bool {
+        self.credentials.ed25519_public_key().is_some()
+    }
+
+    /// Sends `session.logon` (signed, Ed25519 keys): the connection is then
+    /// authenticated ([`Action::LoggedOn`] or [`Action::LogonRefused`]).
+    pub fn logon(&mut self, now_ns: u64) -> Result<u64, SubmitRefusal> {
+        self.limiter
+            .admit(&Endpoint::SessionLogon.request(), now_ns)
+            .map_err(SubmitRefusal::Limiter)?;
+        let params = Params::new();
+        let ws_was = self.ws_up;
+        // A session exists only on the WS-API.
+        self.ws_up = true;
+        let r = self.send(
+            What::Logon,
+            None,
+            "session.logon",
+            HttpMethod::Get,
+            &params,
+            true,
+            now_ns,
+        );
+        self.ws_up = ws_was;
+        r.map_err(SubmitRefusal::Build)?.ok_or(SubmitRefusal::Busy)
+    }
+
+    /// After a gap in the user data (a listen key that expired, a stream
+    /// that dropped): asks the exchange for the status of every
+    /// acknowledged open order (at most [`MAX_AUDIT`]). An answer ahead of
+    /// the order's reports (more executed, or a final status) means a
+    /// report was lost in the gap: [`Action::NeedsReconcile`], and the
+    /// table flags the order. The fills themselves are not in the answer,
+    /// so nothing is booked from it. Returns the queries sent.
+    pub fn audit_open_orders(&mut self, now_ns: u64) -> usize {
+        let mut todo = [None::<(Symbol, ClientId)>; MAX_AUDIT];
+        let mut n = 0;
+        for o in self.table.iter() {
+            // Submitted orders are the tracked ones' business (their own
+            // status queries).
+            if !matches!(
+                o.status,
+                Status::New | Status::PartiallyFilled | Status::PendingCancel
+            ) {
+                continue;
+            }
+            if n == MAX_AUDIT {
+                break;
+            }
+            let Some(symbol) = Symbol::new(o.symbol.as_str().as_bytes()) else {
+                continue;
+            };
+            todo[n] = Some((symbol, o.client_id));
+            n += 1;
+        }
+        let mut sent = 0;
+        for (symbol, cid) in todo.iter().flatten() {
+            if self
+                .limiter
+                .admit(&Endpoint::OrderStatus.request_at(Priority::Order), now_ns)
+                .is_err()
+            {
+                break;
+            }
+            let built = order_ref_params(symbol.as_str(), OrderRef::ClientId(cid.as_str()))
+                .and_then(|params| {
+                    self.send(
+                        What::Audit,
+                        None,
+                        "order.status",
+                        HttpMethod::Get,
+                        &params,
+                        true,
+                        now_ns,
+                    )
+                });
+            let Ok(Some(req_id)) = built else { break };
+            if let Some(p) = self
+                .pending
+                .iter_mut()
+                .flatten()
+                .find(|p| p.req_id == req_id)
+            {
+                p.cancel_of = Some((*symbol, *cid));
+            }
+            self.stats.audits += 1;
+            sent += 1;
+        }
+        sent
+    }
+
+    fn on_audit_response(&mut self, symbol: Symbol, cid: ClientId, resp: &WsApiResponse) {
+        let Some(r) = resp.result.as_ref().filter(|_| resp.status == 200) else {
+            return;
+        };
+        let executed = r
+            .get("executedQty")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|q| Qty::parse(q).ok());
+        let status = r.get("status").and_then(serde_json::Value::as_str);
+        let Some(o) = self.table.get(symbol.as_str(), cid.as_str()) else {
+            return;
+        };
+        let final_there = matches!(
+            status,
+            Some("FILLED" | "CANCELED" | "REJECTED" | "EXPIRED" | "EXPIRED_IN_MATCH")
+        );
+        let ahead =
+            executed.is_some_and(|q| q > o.filled_qty) || (final_there && !o.status.is_terminal());
+        if ahead {
+            self.stats.audit_mismatches += 1;
+            self.table
+                .mark_needs_reconcile(symbol.as_str(), cid.as_str());
+            self.act(Action::NeedsReconcile { client_id: cid });
+        }
+    }
+
     /// Sends `userDataStream.subscribe.signature` (signed; no session needed).
     pub fn subscribe_user_data_signed(&mut self, now_ns: u64) -> Result<u64, SubmitRefusal> {
         self.subscribe("userDataStream.subscribe.signature", true, now_ns)
@@ -778,7 +925,7 @@ impl Gateway {
                 self.time_in_flight = false;
                 self.send_time(now_ns);
             }
-            What::Subscribe => {}
+            What::Subscribe | What::Logon | What::Audit => {}
         }
     }
 
@@ -850,11 +997,23 @@ impl Gateway {
         };
         match p.what {
             What::Time => self.on_time(p, resp, now_ns),
-            What::Subscribe => {
-                if resp.is_ok() {
-                    self.act(Action::Subscribed);
+            What::Subscribe => match &resp.error {
+                None if resp.is_ok() => self.act(Action::Subscribed),
+                e => self.act(Action::SubscribeRefused {
+                    code: e.as_ref().map_or(0, |e| e.code),
+                }),
+            },
+            What::Audit => {
+                if let Some((symbol, cid)) = p.cancel_of {
+                    self.on_audit_response(symbol, cid, resp);
                 }
             }
+            What::Logon => match &resp.error {
+                None if resp.is_ok() => self.act(Action::LoggedOn),
+                e => self.act(Action::LogonRefused {
+                    code: e.as_ref().map_or(0, |e| e.code),
+                }),
+            },
             What::Cancel => {
                 if let (Some(e), Some((_, cid))) = (&resp.error, p.cancel_of) {
                     if rate_limited(resp.status, Some(e.code)) {

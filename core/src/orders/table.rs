@@ -473,6 +473,24 @@ impl OrderTable {
             .max_by_key(|o| o.touched)
     }
 
+    /// Flags the order for reconciliation (an audit found the exchange
+    /// ahead of its reports); `false` when it is not in the table.
+    pub fn mark_needs_reconcile(&mut self, symbol: &str, client_id: &str) -> bool {
+        let found = self
+            .slots
+            .iter_mut()
+            .flatten()
+            .filter(|o| o.symbol.eq_str(symbol) && o.client_id.eq_str(client_id))
+            .max_by_key(|o| o.touched);
+        match found {
+            Some(o) => {
+                o.needs_reconcile = true;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The order with this exchange order id on this symbol.
     pub fn by_order_id(&self, symbol: &str, order_id: u64) -> Option<&Order> {
         self.iter()

@@ -8,6 +8,7 @@
 
 use crate::binance::fast::Symbol;
 use crate::orders::gateway::HttpMethod;
+use crate::orders::user_stream::{KeyOp, ListenKey, USER_DATA_STREAM_PATH};
 use ringbuf::traits::{Consumer, Producer, Split};
 use ringbuf::{HeapCons, HeapProd, HeapRb};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -61,6 +62,14 @@ pub enum RestRequest {
         query: InlineQuery,
         /// Whether to send the API key header.
         api_key: bool,
+    },
+    /// A listen key (`/api/v3/userDataStream`, the API key header, no
+    /// signature): create one, or keep `key` alive, or close it.
+    UserStream {
+        /// What to do.
+        op: KeyOp,
+        /// The key (`None` for [`KeyOp::Create`]).
+        key: Option<ListenKey>,
     },
 }
 
@@ -292,6 +301,14 @@ fn perform(
                 None
             },
         ),
+        RestRequest::UserStream { op, key } => (
+            match key {
+                Some(k) => format!("{base}{USER_DATA_STREAM_PATH}?listenKey={}", k.as_str()),
+                None => format!("{base}{USER_DATA_STREAM_PATH}"),
+            },
+            op.method(),
+            Some(api_key.ok_or("no API key set for a listen-key request")?),
+        ),
     };
     let err = |e: ureq::Error| format!("{}: {e}", url.split('?').next().unwrap_or(""));
     let mut resp = match (method, key) {
@@ -301,6 +318,8 @@ fn perform(
         (HttpMethod::Delete, Some(k)) => agent.delete(&url).header("X-MBX-APIKEY", k).call(),
         (HttpMethod::Post, None) => agent.post(&url).send_empty(),
         (HttpMethod::Post, Some(k)) => agent.post(&url).header("X-MBX-APIKEY", k).send_empty(),
+        (HttpMethod::Put, None) => agent.put(&url).send_empty(),
+        (HttpMethod::Put, Some(k)) => agent.put(&url).header("X-MBX-APIKEY", k).send_empty(),
     }
     .map_err(err)?;
     let status = resp.status().as_u16();

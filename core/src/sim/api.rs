@@ -1,7 +1,9 @@
 //! The order side of `kairos sim`, shared by the WS-API and REST servers:
 //! API keys and HMAC-SHA256 signatures, `timestamp`/`recvWindow`, the
 //! ORDERS and REQUEST_WEIGHT limits, the methods, Binance's JSON shapes, and
-//! the user-data events pushed to `userDataStream.subscribe` subscribers.
+//! the user-data events pushed to `userDataStream.subscribe` subscribers
+//! and to the listen-key streams (`/api/v3/userDataStream` keys read at
+//! `/ws/<listenKey>`).
 //!
 //! **Signed payload.** WS-API: every param but `signature`, sorted by name,
 //! `name=value` joined by `&` (the value as sent, or percent-encoded as
@@ -45,14 +47,32 @@ pub const MAX_QUEUED_USER_EVENTS: usize = 65_536;
 pub const MAX_SUBSCRIPTIONS_PER_CONNECTION: usize = 16;
 /// Most params one request may carry.
 pub const MAX_PARAMS: usize = 64;
+/// Characters in a listen key (Binance's are 60 letters and digits).
+pub const LISTEN_KEY_LEN: usize = 60;
 
-/// One API key pair the sim accepts (HMAC-SHA256).
+/// One API key the sim accepts: an HMAC-SHA256 pair, or an Ed25519 key
+/// whose public half the sim verifies signatures with (only those may
+/// `session.logon`, as on Binance).
 #[derive(Clone, PartialEq, Eq)]
 pub struct SimAccount {
     /// The API key (`apiKey` / `X-MBX-APIKEY`).
     pub api_key: String,
-    /// The HMAC secret.
+    /// The HMAC secret (unused for an Ed25519 key).
     pub secret: String,
+    /// The Ed25519 public key (32 bytes): signatures are verified with it
+    /// instead of the HMAC secret.
+    pub ed25519_public_key: Option<Vec<u8>>,
+}
+
+impl SimAccount {
+    /// An Ed25519 API key with its 32-byte public key.
+    pub fn ed25519(api_key: &str, public_key: &[u8]) -> SimAccount {
+        SimAccount {
+            api_key: api_key.to_string(),
+            secret: String::new(),
+            ed25519_public_key: Some(public_key.to_vec()),
+        }
+    }
 }
 
 impl std::fmt::Debug for SimAccount {
@@ -60,6 +80,7 @@ impl std::fmt::Debug for SimAccount {
         f.debug_struct("SimAccount")
             .field("api_key", &self.api_key)
             .field("secret", &"<redacted>")
+            .field("ed25519", &self.ed25519_public_key.is_some())
             .finish()
     }
 }
@@ -69,6 +90,7 @@ impl Default for SimAccount {
         SimAccount {
             api_key: DEFAULT_API_KEY.to_string(),
             secret: DEFAULT_API_SECRET.to_string(),
+            ed25519_public_key: None,
         }
     }
 }
@@ -78,7 +100,19 @@ impl Default for SimAccount {
 pub(crate) struct UserSink {
     pub(crate) account: usize,
     pub(crate) subscription_id: u64,
+    /// The listen key of a `/ws/<listenKey>` stream: its events go out bare
+    /// (no `subscriptionId` envelope). `None`: a WS-API subscription.
+    pub(crate) listen_key: Option<String>,
     pub(crate) queue: Mutex<VecDeque<String>>,
+}
+
+/// One live listen key (Binance: one per account; `POST` again returns it).
+#[derive(Debug, Clone)]
+struct ListenKey {
+    key: String,
+    account: usize,
+    /// When it expires unless kept alive, the sim's clock, ms.
+    expires_ms: u64,
 }
 
 /// Per-account ORDERS counters, in fixed windows aligned to the epoch as
@@ -115,6 +149,9 @@ pub(crate) struct ApiState {
     orders: Vec<OrderCounts>,
     sinks: Vec<Arc<UserSink>>,
     next_subscription: u64,
+    listen_keys: Vec<ListenKey>,
+    /// Listen keys made so far (the seed of the next).
+    keys_made: u64,
 }
 
 impl ApiState {
@@ -124,6 +161,8 @@ impl ApiState {
             orders: vec![OrderCounts::default(); accounts.max(1)],
             sinks: Vec::new(),
             next_subscription: 0,
+            listen_keys: Vec::new(),
+            keys_made: 0,
         }
     }
 }
@@ -196,13 +235,21 @@ pub(crate) struct Reply {
     pub(crate) used_weight: u32,
     /// A user-data sink opened by this request.
     pub(crate) sink: Option<Arc<UserSink>>,
+    /// `session.logon` succeeded for this account.
+    pub(crate) logon: Option<usize>,
+    /// `session.logout`.
+    pub(crate) logout: bool,
 }
 
 /// How a request arrived.
 #[derive(Debug, Clone)]
 pub(crate) enum Transport<'a> {
-    /// WS-API: the params object.
-    Ws,
+    /// WS-API: the params object; the account the connection logged on
+    /// as (`session.logon`), if any.
+    Ws {
+        /// The session's account.
+        session: Option<usize>,
+    },
     /// REST: the signed payload as sent (query + body, signature removed)
     /// and the `X-MBX-APIKEY` header.
     Rest {
@@ -325,9 +372,14 @@ fn authenticate(
 ) -> Result<usize, ApiError> {
     let p = Params(params);
     let key = match transport {
-        Transport::Ws => p.get("apiKey"),
+        Transport::Ws { .. } => p.get("apiKey"),
         Transport::Rest { api_key, .. } => *api_key,
     };
+    // A logged-on connection may leave out apiKey and signature.
+    if let (Transport::Ws { session: Some(a) }, None, None) = (transport, key, p.get("signature")) {
+        check_time(shared, &p, now_ms)?;
+        return Ok(*a);
+    }
     let Some(key) = key else {
         bump(&shared.stats.bad_api_keys);
         return Err(ApiError::new(401, -2014, "API-key format invalid."));
@@ -340,7 +392,8 @@ fn authenticate(
             "Invalid API-key, IP, or permissions for action.",
         ));
     };
-    let ts = p.u64("timestamp")?.ok_or_else(|| {
+    // The timestamp is required before the signature is looked at.
+    p.u64("timestamp")?.ok_or_else(|| {
         ApiError::new(
             400,
             -1102,
@@ -348,10 +401,21 @@ fn authenticate(
         )
     })?;
     let sig = p.req("signature")?;
-    let creds = Credentials::hmac(key, &shared.cfg.accounts[account].secret);
+    let acct = &shared.cfg.accounts[account];
+    let creds = Credentials::hmac(key, &acct.secret);
+    // Ed25519: verified with the public key (base64 signature); HMAC:
+    // recomputed with the secret.
+    let valid = |payload: &str| match &acct.ed25519_public_key {
+        Some(pk) => crate::auth::base64_decode(sig).is_some_and(|s| {
+            ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, pk)
+                .verify(payload.as_bytes(), &s)
+                .is_ok()
+        }),
+        None => creds.sign(payload) == sig,
+    };
     let ok = match transport {
-        Transport::Rest { payload, .. } => creds.sign(payload) == sig,
-        Transport::Ws => {
+        Transport::Rest { payload, .. } => valid(payload),
+        Transport::Ws { .. } => {
             let mut sorted: Vec<&(String, String)> =
                 params.iter().filter(|(k, _)| k != "signature").collect();
             sorted.sort_by(|a, b| a.0.cmp(&b.0));
@@ -365,7 +429,7 @@ fn authenticate(
                 .map(|(k, v)| format!("{k}={}", percent_encode(v)))
                 .collect::<Vec<_>>()
                 .join("&");
-            creds.sign(&raw) == sig || creds.sign(&enc) == sig
+            valid(&raw) || valid(&enc)
         }
     };
     if !ok {
@@ -376,6 +440,19 @@ fn authenticate(
             "Signature for this request is not valid.",
         ));
     }
+    check_time(shared, &p, now_ms)?;
+    Ok(account)
+}
+
+/// `timestamp` within `recvWindow` of the sim's clock (-1021 otherwise).
+fn check_time(shared: &Shared, p: &Params<'_>, now_ms: u64) -> Result<(), ApiError> {
+    let ts = p.u64("timestamp")?.ok_or_else(|| {
+        ApiError::new(
+            400,
+            -1102,
+            "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.",
+        )
+    })?;
     let window = p.u64("recvWindow")?.unwrap_or(DEFAULT_RECV_WINDOW_MS);
     if window > MAX_RECV_WINDOW_MS {
         return Err(ApiError::new(
@@ -400,7 +477,7 @@ fn authenticate(
             "Timestamp for this request is outside of the recvWindow.",
         ));
     }
-    Ok(account)
+    Ok(())
 }
 
 /// What each method costs and needs.
@@ -429,6 +506,8 @@ fn method_info(method: &str, params: &[(String, String)]) -> Option<MethodInfo> 
         "userDataStream.subscribe" | "userDataStream.subscribe.signature" => {
             (weights::WEIGHT_USER_DATA_SUBSCRIBE, true, false)
         }
+        "session.logon" => (weights::WEIGHT_SESSION_LOGON, true, false),
+        "session.status" | "session.logout" => (weights::WEIGHT_SESSION_LOGON, false, false),
         _ => return None,
     };
     Some(MethodInfo {
@@ -472,6 +551,8 @@ pub(crate) fn handle(
             order_counts: None,
             used_weight: 0,
             sink: None,
+            logon: None,
+            logout: false,
         };
     };
     let used = lock(&shared.rest).add_weight(super::unix_ms(), info.weight);
@@ -481,6 +562,8 @@ pub(crate) fn handle(
         order_counts: None,
         used_weight: used,
         sink: None,
+        logon: None,
+        logout: false,
     };
     if used > super::rest::REQUEST_WEIGHT_LIMIT_PER_MINUTE {
         bump(&shared.stats.http_429);
@@ -494,7 +577,23 @@ pub(crate) fn handle(
         reply.result = Err(e);
         return reply;
     }
-    let account = if info.signed {
+    if method == "userDataStream.subscribe" && matches!(transport, Transport::Ws { session: None })
+    {
+        // The unsigned subscription needs a logged-on connection.
+        bump(&shared.stats.api_errors);
+        reply.result = Err(ApiError::new(
+            401,
+            -1002,
+            "You are not authorized to execute this request.",
+        ));
+        return reply;
+    }
+    let account = if let ("userDataStream.subscribe", Transport::Ws { session: Some(a) }) =
+        (method, transport)
+    {
+        // The unsigned subscription: the session's account, no timestamp.
+        Some(*a)
+    } else if info.signed {
         match authenticate(shared, params, transport, now) {
             Ok(a) => Some(a),
             Err(e) => {
@@ -550,7 +649,29 @@ pub(crate) fn handle(
     let result = match (method, account) {
         ("ping", _) => Ok(json!({})),
         ("time", _) => Ok(json!({"serverTime": now})),
+        // The WS-API layer fills in the connection's session.
+        ("session.status", _) => Ok(json!({})),
+        ("session.logout", _) => {
+            reply.logout = true;
+            Ok(json!({}))
+        }
         (_, None) => Err(ApiError::new(401, -2014, "API-key format invalid.")),
+        ("session.logon", Some(a)) => {
+            if !matches!(transport, Transport::Ws { .. }) {
+                Err(ApiError::new(400, -1100, "Not a REST method."))
+            } else if shared.cfg.accounts[a].ed25519_public_key.is_none() {
+                // Binance: only Ed25519 keys may log on (the code is the
+                // sim's choice).
+                Err(ApiError::new(
+                    401,
+                    -1002,
+                    "You are not authorized to execute this request.",
+                ))
+            } else {
+                reply.logon = Some(a);
+                Ok(json!({}))
+            }
+        }
         ("order.place", Some(a)) => place(shared, &mut st, a, &p, now).map(|(v, _)| v),
         ("order.test", Some(_)) => parse_new_order(&p).and_then(|o| {
             st.engine
@@ -601,6 +722,7 @@ pub(crate) fn handle(
                 let sink = Arc::new(UserSink {
                     account: a,
                     subscription_id: id,
+                    listen_key: None,
                     queue: Mutex::new(VecDeque::new()),
                 });
                 st.sinks.push(Arc::clone(&sink));
@@ -622,6 +744,181 @@ pub(crate) fn handle(
     reply
 }
 
+/// Whether `s` has the shape of a listen key: [`LISTEN_KEY_LEN`] ASCII
+/// letters and digits (a stream name always holds an `@`).
+pub(crate) fn is_listen_key_shape(s: &str) -> bool {
+    s.len() == LISTEN_KEY_LEN && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// A fresh listen key: [`LISTEN_KEY_LEN`] letters and digits drawn from
+/// `seed` (splitmix64; unique per seed, not a secret in a local sim).
+fn make_listen_key(seed: u64) -> String {
+    const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut x = seed;
+    let mut out = String::with_capacity(LISTEN_KEY_LEN);
+    for _ in 0..LISTEN_KEY_LEN {
+        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        out.push(char::from(ALPHABET[(z % 62) as usize]));
+    }
+    out
+}
+
+/// Ends every listen key past its validity: its streams get
+/// `listenKeyExpired` (Binance's spot shape: `E` as a string) and nothing
+/// more; a keepalive or close of it is answered -1125.
+fn expire_listen_keys(shared: &Shared, st: &mut ApiState, now_ms: u64) {
+    let (gone, live): (Vec<ListenKey>, Vec<ListenKey>) = std::mem::take(&mut st.listen_keys)
+        .into_iter()
+        .partition(|k| now_ms >= k.expires_ms);
+    st.listen_keys = live;
+    for k in gone {
+        let text = json!({"e": "listenKeyExpired", "E": now_ms.to_string(), "listenKey": k.key})
+            .to_string();
+        for s in st
+            .sinks
+            .iter()
+            .filter(|s| s.listen_key.as_deref() == Some(k.key.as_str()))
+        {
+            lock(&s.queue).push_back(text.clone());
+            bump(&shared.stats.user_events);
+        }
+        st.sinks
+            .retain(|s| s.listen_key.as_deref() != Some(k.key.as_str()));
+        bump(&shared.stats.listen_keys_expired);
+        eprintln!("sim: listenKey of account {} expired", k.account);
+    }
+}
+
+/// Expires the listen keys due (the listen-key connections call it on every
+/// turn, so an expiry is sent within a turn of its time).
+pub(crate) fn expire_due_listen_keys(shared: &Shared) {
+    let now = server_ms(shared);
+    let mut st = lock(&shared.api);
+    expire_listen_keys(shared, &mut st, now);
+}
+
+/// Whether `key` is a live listen key.
+pub(crate) fn listen_key_exists(shared: &Shared, key: &str) -> bool {
+    let now = server_ms(shared);
+    let mut st = lock(&shared.api);
+    expire_listen_keys(shared, &mut st, now);
+    st.listen_keys.iter().any(|k| k.key == key)
+}
+
+/// A sink for a `/ws/<listenKey>` connection, or `None` when the key does
+/// not exist (never made, closed or expired).
+pub(crate) fn open_listen_key_sink(shared: &Shared, key: &str) -> Option<Arc<UserSink>> {
+    let now = server_ms(shared);
+    let mut st = lock(&shared.api);
+    expire_listen_keys(shared, &mut st, now);
+    let account = st.listen_keys.iter().find(|k| k.key == key)?.account;
+    let id = st.next_subscription;
+    st.next_subscription += 1;
+    let sink = Arc::new(UserSink {
+        account,
+        subscription_id: id,
+        listen_key: Some(key.to_string()),
+        queue: Mutex::new(VecDeque::new()),
+    });
+    st.sinks.push(Arc::clone(&sink));
+    Some(sink)
+}
+
+/// `POST`, `PUT` or `DELETE /api/v3/userDataStream` with Binance's rules:
+/// the API key header is required (no signature); `POST` makes the
+/// account's listen key, or returns the live one with its validity
+/// extended; `PUT` extends it; `DELETE` closes it (its streams get nothing
+/// more). A key that does not exist, or is another account's, is -1125.
+pub(crate) fn user_data_stream(
+    shared: &Shared,
+    method: &str,
+    api_key: Option<&str>,
+    listen_key: Option<&str>,
+) -> Result<Value, ApiError> {
+    bump(&shared.stats.api_requests);
+    let r = user_data_stream_inner(shared, method, api_key, listen_key);
+    if r.is_err() {
+        bump(&shared.stats.api_errors);
+    }
+    r
+}
+
+fn user_data_stream_inner(
+    shared: &Shared,
+    method: &str,
+    api_key: Option<&str>,
+    listen_key: Option<&str>,
+) -> Result<Value, ApiError> {
+    let Some(api_key) = api_key.filter(|k| !k.is_empty()) else {
+        bump(&shared.stats.bad_api_keys);
+        return Err(ApiError::new(401, -2014, "API-key format invalid."));
+    };
+    let Some(account) = shared
+        .cfg
+        .accounts
+        .iter()
+        .position(|a| a.api_key == api_key)
+    else {
+        bump(&shared.stats.bad_api_keys);
+        return Err(ApiError::new(
+            401,
+            -2015,
+            "Invalid API-key, IP, or permissions for action.",
+        ));
+    };
+    let now = server_ms(shared);
+    let validity = shared.cfg.listen_key_validity.as_millis() as u64;
+    let mut st = lock(&shared.api);
+    expire_listen_keys(shared, &mut st, now);
+    if method == "POST" {
+        if let Some(k) = st.listen_keys.iter_mut().find(|k| k.account == account) {
+            k.expires_ms = now.saturating_add(validity);
+            return Ok(json!({"listenKey": k.key}));
+        }
+        st.keys_made += 1;
+        let seed = st.keys_made ^ now.rotate_left(20) ^ ((account as u64) << 56);
+        let mut key = make_listen_key(seed);
+        while st.listen_keys.iter().any(|k| k.key == key) {
+            key = make_listen_key(seed.wrapping_add(st.keys_made));
+            st.keys_made += 1;
+        }
+        st.listen_keys.push(ListenKey {
+            key: key.clone(),
+            account,
+            expires_ms: now.saturating_add(validity),
+        });
+        bump(&shared.stats.listen_keys_made);
+        return Ok(json!({"listenKey": key}));
+    }
+    let Some(key) = listen_key.filter(|k| !k.is_empty()) else {
+        return Err(ApiError::new(
+            400,
+            -1102,
+            "Mandatory parameter 'listenKey' was not sent, was empty/null, or malformed.",
+        ));
+    };
+    let Some(at) = st
+        .listen_keys
+        .iter()
+        .position(|k| k.key == key && k.account == account)
+    else {
+        return Err(ApiError::new(400, -1125, "This listenKey does not exist."));
+    };
+    if method == "PUT" {
+        st.listen_keys[at].expires_ms = now.saturating_add(validity);
+        bump(&shared.stats.listen_key_keepalives);
+    } else {
+        st.listen_keys.remove(at);
+        st.sinks.retain(|s| s.listen_key.as_deref() != Some(key));
+        bump(&shared.stats.listen_keys_closed);
+    }
+    Ok(json!({}))
+}
+
 /// Removes a connection's sinks.
 pub(crate) fn drop_sinks(shared: &Shared, sinks: &[Arc<UserSink>]) {
     let mut st = lock(&shared.api);
@@ -637,7 +934,10 @@ pub(crate) fn dispatch(shared: &Shared, st: &mut ApiState) {
         }
         let body = event_json(&ev, &st.engine);
         for s in st.sinks.iter().filter(|s| s.account == ev.account()) {
-            let text = json!({"subscriptionId": s.subscription_id, "event": body}).to_string();
+            let text = match s.listen_key {
+                Some(_) => body.to_string(),
+                None => json!({"subscriptionId": s.subscription_id, "event": body}).to_string(),
+            };
             let mut q = lock(&s.queue);
             if q.len() >= MAX_QUEUED_USER_EVENTS {
                 q.pop_front();

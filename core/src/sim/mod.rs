@@ -10,7 +10,8 @@
 //! - [`source`]: reading captures and klines; the pre-scan.
 //! - [`faults`]: the fault configuration and per-connection schedule.
 //! - `market`: the market thread (timeline, books, broadcast).
-//! - `ws`: the WebSocket server (ws or wss); `ws_api`: its `/ws-api/v3` path.
+//! - `ws`: the WebSocket server (ws or wss); `ws_api`: its `/ws-api/v3` path;
+//!   `user_stream`: its `/ws/<listenKey>` user-data streams.
 //! - [`api`]: orders, accounts, signatures and order limits (WS-API and REST).
 //! - [`rest`]: the REST server (HTTP/1.1).
 //! - [`matching`]: the paper matching engine behind the order endpoints.
@@ -29,6 +30,7 @@ pub mod rest;
 pub mod source;
 pub mod stream;
 mod tls;
+mod user_stream;
 mod ws;
 mod ws_api;
 
@@ -53,6 +55,9 @@ pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(20);
 pub const DEFAULT_PONG_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default longest life of a connection (Binance: 24 h).
 pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// Default validity of a listen key without a keepalive (Binance: 60 min).
+pub const DEFAULT_LISTEN_KEY_VALIDITY: Duration = Duration::from_secs(3600);
 
 /// How long [`Sim::shutdown`] lets connections close by themselves before
 /// closing their sockets under them.
@@ -97,6 +102,13 @@ pub struct SimConfig {
     /// the matching engine. The replayed market moves on meanwhile, so the
     /// order meets the book as it is then; the answer follows at once.
     pub order_latency: Duration,
+    /// How long a listen key lives after its creation or last keepalive
+    /// (`POST`/`PUT /api/v3/userDataStream`); then its streams get
+    /// `listenKeyExpired`. Binance: 60 min; a test shortens it.
+    pub listen_key_validity: Duration,
+    /// Answer every `/api/v3/userDataStream` request HTTP 410 Gone, as
+    /// Binance spot does since it retired listen keys (2026).
+    pub listen_keys_gone: bool,
 }
 
 impl SimConfig {
@@ -119,6 +131,8 @@ impl SimConfig {
             clock_skew_ms: 0,
             ws_api_faults: WsApiFaults::default(),
             order_latency: Duration::ZERO,
+            listen_key_validity: DEFAULT_LISTEN_KEY_VALIDITY,
+            listen_keys_gone: false,
         }
     }
 }
@@ -243,6 +257,24 @@ pub struct SimStats {
     pub ws_api_418_injected: u64,
     /// WS-API connections closed unanswered by `WsApiFaults::cut_after_order`.
     pub ws_api_cuts: u64,
+    /// Listen keys made (`POST /api/v3/userDataStream` without a live one).
+    pub listen_keys_made: u64,
+    /// Listen-key keepalives accepted (`PUT`).
+    pub listen_key_keepalives: u64,
+    /// Listen keys closed (`DELETE`).
+    pub listen_keys_closed: u64,
+    /// Listen keys that expired (`listenKeyExpired` sent).
+    pub listen_keys_expired: u64,
+    /// `/ws/<listenKey>` connections opened.
+    pub user_stream_connections: u64,
+    /// Listen-key requests answered 410 Gone (`SimConfig::listen_keys_gone`).
+    pub listen_key_gone_answers: u64,
+    /// WS-API handshakes refused and connections closed while the WS-API
+    /// is set down ([`Sim::set_ws_api_down`]).
+    pub ws_api_refused: u64,
+    /// Listen-key handshakes refused and connections closed while the
+    /// listen-key streams are set down ([`Sim::set_user_streams_down`]).
+    pub user_streams_refused: u64,
 }
 
 macro_rules! counters {
@@ -302,6 +334,14 @@ counters!(
     ws_api_429_injected,
     ws_api_418_injected,
     ws_api_cuts,
+    listen_keys_made,
+    listen_key_keepalives,
+    listen_keys_closed,
+    listen_keys_expired,
+    user_stream_connections,
+    listen_key_gone_answers,
+    ws_api_refused,
+    user_streams_refused,
 );
 
 /// WS-API requests the sim remembers at most ([`Sim::ws_api_log`]).
@@ -367,6 +407,10 @@ pub(crate) struct Shared {
     pub(crate) api: Mutex<api::ApiState>,
     /// Every WS-API request read, oldest first (at most [`MAX_WS_API_LOG`]).
     pub(crate) ws_api_log: Mutex<Vec<WsApiRequest>>,
+    /// The WS-API is down ([`Sim::set_ws_api_down`]).
+    pub(crate) ws_api_down: AtomicBool,
+    /// Listen-key streams are down ([`Sim::set_user_streams_down`]).
+    pub(crate) user_streams_down: AtomicBool,
 }
 
 impl Shared {
@@ -495,6 +539,8 @@ impl Sim {
             rest: Mutex::new(rest::RestState::default()),
             api: Mutex::new(api_state),
             ws_api_log: Mutex::new(Vec::new()),
+            ws_api_down: AtomicBool::new(false),
+            user_streams_down: AtomicBool::new(false),
         });
         shared
             .stats
@@ -561,6 +607,35 @@ impl Sim {
     /// endpoints (marked `rest`), oldest first (the first [`MAX_WS_API_LOG`]).
     pub fn ws_api_log(&self) -> Vec<WsApiRequest> {
         lock(&self.shared.ws_api_log).clone()
+    }
+
+    /// Takes the WS-API down (`true`: its open connections are closed and
+    /// new `/ws-api/v3` handshakes are refused with HTTP 503) or brings it
+    /// back (`false`). Market streams, REST and listen-key streams go on.
+    pub fn set_ws_api_down(&self, down: bool) {
+        self.shared.ws_api_down.store(down, Ordering::Release);
+    }
+
+    /// Takes the listen-key streams down (`true`: their connections are
+    /// closed and new `/ws/<listenKey>` handshakes are refused with HTTP
+    /// 503; the keys stay valid, the events meanwhile reach no one) or
+    /// brings them back (`false`).
+    pub fn set_user_streams_down(&self, down: bool) {
+        self.shared.user_streams_down.store(down, Ordering::Release);
+    }
+
+    /// The balances of `account` (0: the first of [`SimConfig::accounts`])
+    /// as the matching engine holds them: (asset, free, locked).
+    pub fn balances(
+        &self,
+        account: usize,
+    ) -> Vec<(String, crate::num::Amount, crate::num::Amount)> {
+        lock(&self.shared.api)
+            .engine
+            .balances(account)
+            .into_iter()
+            .map(|(a, b)| (a, b.free, b.locked))
+            .collect()
     }
 
     /// Stops every thread and closes every socket (and removes a temporary

@@ -1,6 +1,7 @@
 //! The REST server: plain HTTP/1.1 (keep-alive), one thread per connection.
 //! `GET /api/v3/depth`, `/api/v3/exchangeInfo`, `/api/v3/time`,
-//! `/api/v3/ping`, with Binance's request weights, the
+//! `/api/v3/ping`, the order endpoints (`sim::api`), listen keys
+//! (`/api/v3/userDataStream`), with Binance's request weights, the
 //! `X-MBX-USED-WEIGHT-1M` header, its error bodies, and the REST faults.
 
 use super::source::SymbolInfo;
@@ -193,6 +194,7 @@ fn reason(status: u16) -> &'static str {
         400 => "Bad Request",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        410 => "Gone",
         418 => "I'm a teapot",
         429 => "Too Many Requests",
         503 => "Service Unavailable",
@@ -404,10 +406,54 @@ fn order_route(shared: &Shared, req: &HttpRequest, body: &str, method: &str) -> 
     resp
 }
 
+/// The listen-key path.
+const USER_DATA_STREAM_PATH: &str = "/api/v3/userDataStream";
+
+/// `POST`/`PUT`/`DELETE /api/v3/userDataStream`: listen keys (the API key
+/// header, no signature; `listenKey` in the query or the form body).
+fn user_data_stream_route(shared: &Shared, req: &HttpRequest, body: &str) -> HttpResponse {
+    if !matches!(req.method.as_str(), "POST" | "PUT" | "DELETE") {
+        return HttpResponse::error(405, -1000, "Method not allowed.");
+    }
+    if shared.cfg.listen_keys_gone {
+        bump(&shared.stats.listen_key_gone_answers);
+        return HttpResponse::json(
+            410,
+            "<html><head><title>410 Gone</title></head><body><center><h1>410 Gone</h1></center></body></html>".into(),
+        );
+    }
+    let used =
+        lock(&shared.rest).add_weight(unix_ms(), crate::limiter::weights::WEIGHT_USER_DATA_STREAM);
+    if used > REQUEST_WEIGHT_LIMIT_PER_MINUTE {
+        let mut r = answer(shared, req, used);
+        r.used_weight = Some(used);
+        return r;
+    }
+    let from_body = body
+        .trim()
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("listenKey=").map(percent_decode));
+    let key = req.param("listenKey").map(str::to_string).or(from_body);
+    let mut resp = match super::api::user_data_stream(
+        shared,
+        &req.method,
+        req.api_key.as_deref(),
+        key.as_deref(),
+    ) {
+        Ok(v) => HttpResponse::json(200, v.to_string()),
+        Err(e) => HttpResponse::json(e.status, e.body().to_string()),
+    };
+    resp.used_weight = Some(used);
+    resp
+}
+
 /// Answers one request.
 fn route(shared: &Shared, req: &HttpRequest, body: &str) -> HttpResponse {
     if let Some(method) = order_method(&req.method, &req.path) {
         return order_route(shared, req, body, method);
+    }
+    if req.path == USER_DATA_STREAM_PATH {
+        return user_data_stream_route(shared, req, body);
     }
     let weight = match req.path.as_str() {
         "/api/v3/ping" | "/api/v3/time" => WEIGHT_LIGHT,

@@ -249,6 +249,9 @@ pub(crate) struct ConnPath {
     pub(crate) streams: Vec<String>,
     /// `/ws-api/v3`: the WebSocket API, not market streams.
     pub(crate) api: bool,
+    /// `/ws/<listenKey>` or `/stream?streams=<listenKey>`: a user-data
+    /// stream (alone on its connection in the sim).
+    pub(crate) listen_key: Option<String>,
 }
 
 /// Parses a connection URL's path and query: `/ws`, `/ws/<s1>/<s2>`,
@@ -262,6 +265,7 @@ pub(crate) fn parse_path(
             combined: false,
             streams: Vec::new(),
             api: true,
+            listen_key: None,
         });
     }
     let (combined, list): (bool, Vec<&str>) = if path == "/ws" || path == "/ws/" {
@@ -290,6 +294,20 @@ pub(crate) fn parse_path(
             ),
         ));
     }
+    if let Some(key) = list.iter().find(|s| super::api::is_listen_key_shape(s)) {
+        if list.len() > 1 {
+            return Err((
+                StatusCode::BAD_REQUEST,
+                "the sim serves a listenKey stream alone on its connection".to_string(),
+            ));
+        }
+        return Ok(ConnPath {
+            combined,
+            streams: Vec::new(),
+            api: false,
+            listen_key: Some(key.to_string()),
+        });
+    }
     if let Some(bad) = list.iter().find(|s| !valid_stream_name(s)) {
         return Err((
             StatusCode::BAD_REQUEST,
@@ -306,6 +324,7 @@ pub(crate) fn parse_path(
         combined,
         streams,
         api: false,
+        listen_key: None,
     })
 }
 
@@ -487,11 +506,36 @@ fn handshake(
     // The signature is tungstenite's `Callback`; its error type is not ours to shrink.
     #[allow(clippy::result_large_err)]
     let callback = |req: &Request, resp: Response| -> Result<Response, ErrorResponse> {
+        let refuse = |status: StatusCode, msg: String| {
+            let mut r = ErrorResponse::new(Some(msg));
+            *r.status_mut() = status;
+            Err(r)
+        };
         match parse_path(req.uri().path(), req.uri().query()) {
-            Ok(p) => {
-                target = Some(p);
-                Ok(resp)
+            Ok(p) if p.api && shared.ws_api_down.load(Ordering::Acquire) => {
+                bump(&shared.stats.ws_api_refused);
+                refuse(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the WS-API is down (sim)".to_string(),
+                )
             }
+            Ok(p) if p.listen_key.is_some() && shared.user_streams_down.load(Ordering::Acquire) => {
+                bump(&shared.stats.user_streams_refused);
+                refuse(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "listen-key streams are down (sim)".to_string(),
+                )
+            }
+            Ok(p) => match &p.listen_key {
+                Some(k) if !super::api::listen_key_exists(shared, k) => refuse(
+                    StatusCode::BAD_REQUEST,
+                    json!({"code": -1125, "msg": "This listenKey does not exist."}).to_string(),
+                ),
+                _ => {
+                    target = Some(p);
+                    Ok(resp)
+                }
+            },
             Err((status, msg)) => {
                 let mut r = ErrorResponse::new(Some(msg));
                 *r.status_mut() = status;
@@ -538,6 +582,9 @@ fn serve(shared: &Arc<Shared>, tcp: TcpStream, tls: Option<Arc<ServerConfig>>) {
     bump(&shared.stats.connections);
     let why = if path.api {
         super::ws_api::run(shared, ws)
+    } else if let Some(key) = &path.listen_key {
+        bump(&shared.stats.user_stream_connections);
+        super::user_stream::run(shared, ws, key, path.combined)
     } else {
         Conn {
             shared,
@@ -850,6 +897,7 @@ mod tests {
                 combined: false,
                 streams: vec!["btcusdt@depth".into(), "btcusdt@trade".into()],
                 api: false,
+                listen_key: None,
             }
         );
         assert_eq!(parse_path("/ws", None).unwrap().streams.len(), 0);
@@ -872,6 +920,19 @@ mod tests {
             .join("/");
         assert_eq!(
             parse_path(&format!("/ws/{many}"), None).unwrap_err().0,
+            StatusCode::BAD_REQUEST
+        );
+        // A listen key (60 letters and digits), bare or combined; alone.
+        let key = "pqia91ma19a5s61cv6a81va65sdf19v8a65a1a5s61cv6a81va65sdf19v8a";
+        let p = parse_path(&format!("/ws/{key}"), None).unwrap();
+        assert_eq!((p.listen_key.as_deref(), p.combined), (Some(key), false));
+        assert!(p.streams.is_empty());
+        let p = parse_path("/stream", Some(&format!("streams={key}"))).unwrap();
+        assert_eq!((p.listen_key.as_deref(), p.combined), (Some(key), true));
+        assert_eq!(
+            parse_path(&format!("/ws/{key}/btcusdt@trade"), None)
+                .unwrap_err()
+                .0,
             StatusCode::BAD_REQUEST
         );
         // Duplicates collapse.

@@ -2,6 +2,10 @@
 //! per text frame, `{"id","method","params"}`, answered with
 //! `{"id","status","result"|"error","rateLimits"}`; user-data events of the
 //! connection's subscriptions pushed as `{"subscriptionId","event"}`.
+//! `session.logon` (Ed25519 keys only) authenticates the connection: its
+//! later requests may leave out `apiKey` and `signature`, and
+//! `userDataStream.subscribe` (unsigned) needs it; `session.status` and
+//! `session.logout` as Binance answers them.
 //! No per-second message limit applies here (Binance counts request weight).
 
 use super::api::{self, Transport, UserSink};
@@ -52,11 +56,37 @@ fn log_any(shared: &Shared, method: &str, order: bool, injected: Option<(u16, u6
     }
 }
 
+/// A WS-API connection's authentication (`session.logon`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Session {
+    /// The logged-on account and since when (the sim's clock, ms).
+    pub(crate) account: Option<(usize, u64)>,
+    /// When the connection opened (the sim's clock, ms).
+    pub(crate) connected_since: u64,
+}
+
+impl Session {
+    fn json(&self, shared: &Shared, user_data: bool) -> Value {
+        let key = self
+            .account
+            .map(|(a, _)| Value::String(shared.cfg.accounts[a].api_key.clone()));
+        json!({
+            "apiKey": key,
+            "authorizedSince": self.account.map(|(_, t)| t),
+            "connectedSince": self.connected_since,
+            "returnRateLimits": false,
+            "serverTime": api::server_ms(shared),
+            "userDataStream": user_data,
+        })
+    }
+}
+
 /// Answers one request frame, applying the WS-API faults to order requests.
 pub(crate) fn answer_with_faults(
     shared: &Shared,
     text: &str,
     sinks: &mut Vec<Arc<UserSink>>,
+    session: &mut Session,
 ) -> Answer {
     let method = serde_json::from_str::<Value>(text)
         .ok()
@@ -68,7 +98,7 @@ pub(crate) fn answer_with_faults(
     }
     if !order {
         log_request(shared, &method, false, None);
-        return Answer::Reply(answer(shared, text, sinks));
+        return Answer::Reply(answer(shared, text, sinks, session));
     }
     let n = shared
         .stats
@@ -90,7 +120,7 @@ pub(crate) fn answer_with_faults(
     match faults.order_fault(n) {
         OrderFault::None => {
             log_request(shared, &method, true, None);
-            Answer::Reply(answer(shared, text, sinks))
+            Answer::Reply(answer(shared, text, sinks, session))
         }
         OrderFault::Ban => {
             bump(&shared.stats.http_418);
@@ -121,7 +151,7 @@ pub(crate) fn answer_with_faults(
         }
         OrderFault::Cut => {
             log_request(shared, &method, true, None);
-            let _ = answer(shared, text, sinks);
+            let _ = answer(shared, text, sinks, session);
             bump(&shared.stats.ws_api_cuts);
             eprintln!("sim: fault=ws_api_cut conn=ws-api request={n} (processed, unanswered)");
             Answer::Cut
@@ -129,8 +159,14 @@ pub(crate) fn answer_with_faults(
     }
 }
 
-/// Answers one request frame; a subscription it opens is added to `sinks`.
-pub(crate) fn answer(shared: &Shared, text: &str, sinks: &mut Vec<Arc<UserSink>>) -> String {
+/// Answers one request frame; a subscription it opens is added to `sinks`,
+/// a `session.logon` / `session.logout` changes `session`.
+pub(crate) fn answer(
+    shared: &Shared,
+    text: &str,
+    sinks: &mut Vec<Arc<UserSink>>,
+    session: &mut Session,
+) -> String {
     let bad = |id: &Value, code: i64, msg: &str| {
         bump(&shared.stats.ws_request_errors);
         json!({"id": id, "status": 400, "error": {"code": code, "msg": msg}}).to_string()
@@ -169,11 +205,23 @@ pub(crate) fn answer(shared: &Shared, text: &str, sinks: &mut Vec<Arc<UserSink>>
     {
         return bad(&id, -1100, "Too many subscriptions on this connection.");
     }
-    let reply = api::handle(shared, method, &params, &Transport::Ws);
+    let transport = Transport::Ws {
+        session: session.account.map(|(a, _)| a),
+    };
+    let reply = api::handle(shared, method, &params, &transport);
     if let Some(s) = reply.sink {
         sinks.push(s);
     }
+    if let (Some(a), Ok(_)) = (reply.logon, &reply.result) {
+        session.account = Some((a, api::server_ms(shared)));
+    }
+    if reply.logout {
+        session.account = None;
+    }
     let mut out = match reply.result {
+        Ok(_) if method.starts_with("session.") => {
+            json!({"id": id, "status": 200, "result": session.json(shared, !sinks.is_empty())})
+        }
         Ok(r) => json!({"id": id, "status": 200, "result": r}),
         Err(e) => {
             bump(&shared.stats.ws_request_errors);
@@ -189,12 +237,21 @@ pub(crate) fn answer(shared: &Shared, text: &str, sinks: &mut Vec<Arc<UserSink>>
 /// Serves one `/ws-api/v3` connection until it ends; returns why.
 pub(crate) fn run(shared: &Shared, mut ws: WebSocket<Io>) -> String {
     let mut sinks: Vec<Arc<UserSink>> = Vec::new();
-    let why = serve(shared, &mut ws, &mut sinks);
+    let mut session = Session {
+        account: None,
+        connected_since: api::server_ms(shared),
+    };
+    let why = serve(shared, &mut ws, &mut sinks, &mut session);
     api::drop_sinks(shared, &sinks);
     why
 }
 
-fn serve(shared: &Shared, ws: &mut WebSocket<Io>, sinks: &mut Vec<Arc<UserSink>>) -> String {
+fn serve(
+    shared: &Shared,
+    ws: &mut WebSocket<Io>,
+    sinks: &mut Vec<Arc<UserSink>>,
+    session: &mut Session,
+) -> String {
     let cfg = &shared.cfg;
     let stats = &shared.stats;
     let opened = Instant::now();
@@ -208,6 +265,18 @@ fn serve(shared: &Shared, ws: &mut WebSocket<Io>, sinks: &mut Vec<Arc<UserSink>>
             }));
             let _ = ws.flush();
             return "sim stopping".into();
+        }
+        if shared
+            .ws_api_down
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            bump(&stats.ws_api_refused);
+            let _ = ws.close(Some(CloseFrame {
+                code: CloseCode::Again,
+                reason: "the WS-API is down (sim)".into(),
+            }));
+            let _ = ws.flush();
+            return "the WS-API is set down".into();
         }
         let now = Instant::now();
         if now.duration_since(opened) >= cfg.max_lifetime {
@@ -244,7 +313,7 @@ fn serve(shared: &Shared, ws: &mut WebSocket<Io>, sinks: &mut Vec<Arc<UserSink>>
         }
         match ws.read() {
             Ok(Message::Text(t)) => {
-                let reply = match answer_with_faults(shared, t.as_str(), sinks) {
+                let reply = match answer_with_faults(shared, t.as_str(), sinks, session) {
                     Answer::Reply(r) => r,
                     // Dropping the socket closes the TCP connection.
                     Answer::Cut => return "fault: cut after an order request".into(),
