@@ -18,8 +18,9 @@
 //! second copy of an executionReport by its execution id, and the driver
 //! drops stale or repeated account updates.
 //!
-//! **Binance spot retired listen keys in 2026** (`POST /api/v3/userDataStream`
-//! answers HTTP 410 Gone there): a 410 turns the fallback off for the run
+//! **Binance spot deprecated listen keys** (its docs say so; third-party
+//! reports, not checked against Binance here, say `POST /api/v3/userDataStream`
+//! answers HTTP 410 Gone there since late 2025): a 410 turns the fallback off for the run
 //! ([`ListenKeyStream::on_unavailable`]), and the WS-API subscription is
 //! then the only source, as Binance intends. The fallback stays for venues
 //! and simulators that still serve listen keys (`kairos sim` does, unless
@@ -338,7 +339,7 @@ impl ListenKeyStream {
     }
 
     /// [`StreamAction::RequestKey`] was answered HTTP 410 Gone: the venue
-    /// no longer has listen keys (Binance spot retired them in 2026 for the
+    /// no longer has listen keys (Binance spot deprecated them for the
     /// WS-API subscription). Terminal: never asked again; user data then
     /// comes only from the WS-API.
     pub fn on_unavailable(&mut self) {
