@@ -1,8 +1,8 @@
 //! The plugin host's per-event cost, over real components built to
 //! `<repo>/target/plugins/` by `tools/build-plugins.sh`:
 //! - `host_call_on_book`: one host→guest call with a small record (strategy
-//!   `on-book`: top of book + account in, `option<intent>` out) on the
-//!   `faulty` test plugin in mode 0 (it answers `none`);
+//!   `on-book`: top of book + account in, the count of intents made ready
+//!   out) on the `faulty` test plugin in mode 0 (it answers 0);
 //! - `host_call_on_candle`: one strategy `on-candle` call (the context block
 //!   in, a list of one intent out) on the same plugin;
 //! - `chain_on_market`: the same through [`PluginChain::on_market`]

@@ -44,7 +44,7 @@ fn load(host: &PluginHost, name: &str, slot: Slot) -> Result<Plugin, String> {
 
 #[inline(never)]
 fn on_book(p: &mut Plugin, book: types::TopOfBook, account: types::Account) -> bool {
-    matches!(p.on_book(book, account), Ok(Some(_)))
+    matches!(p.on_book(book, account), Ok(n) if n > 0)
 }
 
 #[inline(never)]

@@ -433,6 +433,73 @@ fn plugins_book_events_call_the_strategy_without_allocating() {
 }
 
 #[test]
+fn plugins_book_intents_are_taken_up_to_the_cap_and_become_actions_at_their_price() {
+    use kairos_core::binance::types::Side;
+    use kairos_core::engine::OrderKind;
+    use kairos_core::plugins::chain::MAX_INTENTS_PER_EVENT;
+    let h = host(64 << 20);
+    let lvl = |p: i64| Level {
+        price: Price::from_int(p).unwrap(),
+        qty: Qty::from_int(1).unwrap(),
+    };
+    let view = |bid: i64| MarketView {
+        symbol: sym(),
+        now_ns: 1,
+        best_bid: Some(lvl(bid)),
+        best_ask: Some(lvl(bid + 2)),
+    };
+    for (burst, want) in [
+        (1u32, 1u32),
+        (MAX_INTENTS_PER_EVENT + 2, MAX_INTENTS_PER_EVENT),
+    ] {
+        let p = h
+            .load(
+                &wasm("faulty"),
+                Slot::Strategy,
+                &[
+                    ("mode".into(), 5 * ONE),
+                    ("qty".into(), 2 * ONE),
+                    ("burst".into(), i64::from(burst) * ONE),
+                ],
+            )
+            .unwrap();
+        let mut chain = PluginChain::new(Some(sym()), SafeMode::Previous);
+        chain.set(p);
+        let mut out = Actions::new();
+        chain.on_market(&view(99), &mut out);
+        let got: Vec<(Side, OrderKind, i64, i64, u32)> = out
+            .as_slice()
+            .iter()
+            .map(|a| match a {
+                Action::Intent(o) => (o.side, o.kind, o.price.units(), o.qty.units(), o.tag),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let want_rows: Vec<_> = (1..=want)
+            .map(|tag| (Side::Buy, OrderKind::Limit, 99 * ONE, 2 * ONE, tag))
+            .collect();
+        assert_eq!(got, want_rows, "burst {burst}");
+        assert_eq!(chain.stats().intents_not_taken, u64::from(burst - want));
+        // The same top again: not passed on, nothing taken.
+        out.clear();
+        chain.on_market(&view(99), &mut out);
+        assert!(out.as_slice().is_empty());
+        // on-book, then one take-intent per intent (and none when it
+        // announced nothing).
+        assert_eq!(chain.timing(Slot::Strategy).calls, 1 + u64::from(want));
+        assert_eq!(chain.stats().faults, 0);
+    }
+    // Mode 0 announces nothing: one call per book change, no take-intent.
+    let mut chain = PluginChain::new(Some(sym()), SafeMode::Previous);
+    chain.set(faulty(&h, 0, 1));
+    let mut out = Actions::new();
+    chain.on_market(&view(99), &mut out);
+    chain.on_market(&view(98), &mut out);
+    assert!(out.as_slice().is_empty());
+    assert_eq!(chain.timing(Slot::Strategy).calls, 2);
+}
+
+#[test]
 fn plugins_candle_chain_allocates_only_the_strategy_intent_list() {
     let h = host(64 << 20);
     let mut chain = PluginChain::new(Some(sym()), SafeMode::Previous);

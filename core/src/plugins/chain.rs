@@ -5,9 +5,11 @@
 //! [`Action::Intent`] (buy/sell, market/limit; a market order carries the
 //! candle's close as its reference price) or [`Action::CancelAll`]. On each
 //! market event that changed the top of book (prices or quantities):
-//! strategy `on-book` only; on each public trade: strategy `on-trade` (market
-//! intents of both reference the touch: the ask for a buy, the bid for a
-//! sell). On each fill: strategy `on-fill`.
+//! strategy `on-book` only; on each public trade: strategy `on-trade`. Both
+//! answer how many intents they made ready, taken with `take-intent` (at
+//! most [`MAX_INTENTS_PER_EVENT`]); market intents of both reference the
+//! touch: the ask for a buy, the bid for a sell. On each fill: strategy
+//! `on-fill`.
 //!
 //! One chain serves one symbol (plugin state is per symbol): it binds to the
 //! symbol it is built for, or to the first it sees; events of other symbols
@@ -38,7 +40,8 @@
 //! Hot path. No locks, no formatting, no allocation of the chain's own
 //! (the history ring is preallocated). A strategy `on-candle` that returns a
 //! non-empty list costs the host one `Vec` (the WIT `list<intent>`), freed
-//! at once; `on-book` returns an `option` and allocates nothing.
+//! at once; `on-book` returns a count and `take-intent` an `option`:
+//! neither allocates.
 
 use super::bindings::types;
 use super::convert;
@@ -59,6 +62,9 @@ pub const DEFAULT_SIZE_FRACTION: i64 = 1_000_000;
 pub const NEUTRAL_E8: i64 = 50_000_000;
 /// 1 scaled 1e-8.
 pub const ONE_E8: i64 = 100_000_000;
+/// Most intents taken from the strategy per book or trade event; more
+/// announced are counted ([`ChainStats::intents_not_taken`]) and left.
+pub const MAX_INTENTS_PER_EVENT: u32 = 4;
 /// Milliseconds of calibration of the tick clock at chain creation.
 pub const CALIBRATION_MS: u64 = 5;
 
@@ -191,6 +197,10 @@ pub struct ChainStats {
     pub entries_refused: u64,
     /// Intents dropped because the action list was full.
     pub intents_overflow: u64,
+    /// Book / trade intents a plugin announced beyond
+    /// [`MAX_INTENTS_PER_EVENT`] (never taken), or announced but not given
+    /// (`take-intent` answered none early).
+    pub intents_not_taken: u64,
     /// Events of another symbol than the chain's.
     pub foreign_symbol: u64,
     /// Plugin faults, all slots.
@@ -437,6 +447,27 @@ impl PluginChain {
                 self.stats.recent_dropped += 1;
             }
         }
+    }
+
+    /// Takes the `ready` intents a book or trade event made (at most
+    /// [`MAX_INTENTS_PER_EVENT`]) and pushes their actions.
+    #[inline]
+    fn take_intents(&mut self, symbol: Symbol, ready: u32, out: &mut Actions) {
+        if ready == 0 {
+            return;
+        }
+        let take = ready.min(MAX_INTENTS_PER_EVENT);
+        let mut taken = 0;
+        while taken < take {
+            match self.call(Slot::Strategy, |p| p.take_intent()) {
+                Some(Some(intent)) => {
+                    taken += 1;
+                    self.push_touch_intent(symbol, &intent, out);
+                }
+                _ => break,
+            }
+        }
+        self.stats.intents_not_taken += u64::from(ready - taken);
     }
 
     /// A book or trade intent: a market order references the touch (the ask
@@ -689,10 +720,10 @@ impl Decide for PluginChain {
         self.last_top = book;
         self.stats.book_changes += 1;
         let account = self.account;
-        let Some(Some(intent)) = self.call(Slot::Strategy, |p| p.on_book(book, account)) else {
-            return;
-        };
-        self.push_touch_intent(view.symbol, &intent, out);
+        let ready = self
+            .call(Slot::Strategy, |p| p.on_book(book, account))
+            .unwrap_or(0);
+        self.take_intents(view.symbol, ready, out);
     }
 
     #[inline]
@@ -703,10 +734,10 @@ impl Decide for PluginChain {
         self.stats.trades += 1;
         let t = convert::trade(trade);
         let account = self.account;
-        let Some(Some(intent)) = self.call(Slot::Strategy, |p| p.on_trade(t, account)) else {
-            return;
-        };
-        self.push_touch_intent(trade.symbol, &intent, out);
+        let ready = self
+            .call(Slot::Strategy, |p| p.on_trade(t, account))
+            .unwrap_or(0);
+        self.take_intents(trade.symbol, ready, out);
     }
 
     fn on_candle(&mut self, view: &CandleView, out: &mut Actions) {

@@ -115,8 +115,13 @@ pub fn check(path: &Path, world: Option<Slot>, budgets: Budgets) -> Result<Check
                 ask_qty: 100_000_000,
             };
             let acct = convert::account(&Default::default());
-            let i = p.on_book(book, acct).map_err(|_| fault(&p))?;
-            intents += usize::from(i.is_some());
+            let ready = p.on_book(book, acct).map_err(|_| fault(&p))?;
+            for _ in 0..ready.min(super::chain::MAX_INTENTS_PER_EVENT) {
+                match p.take_intent().map_err(|_| fault(&p))? {
+                    Some(_) => intents += 1,
+                    None => break,
+                }
+            }
         }
         let acct = convert::account(&Default::default());
         let fill = super::bindings::types::Fill {

@@ -716,13 +716,14 @@ impl Plugin {
         })
     }
 
-    /// strategy `on-book`.
+    /// strategy `on-book`: how many intents the plugin made ready (taken
+    /// with [`Plugin::take_intent`]).
     #[inline]
     pub fn on_book(
         &mut self,
         book: types::TopOfBook,
         account: types::Account,
-    ) -> Result<Option<types::Intent>, FaultKind> {
+    ) -> Result<u32, FaultKind> {
         if !matches!(self.guest, Guest::Strategy(_)) {
             return self.wrong_slot("on-book");
         }
@@ -734,13 +735,13 @@ impl Plugin {
         })
     }
 
-    /// strategy `on-trade`.
+    /// strategy `on-trade`: how many intents the plugin made ready.
     #[inline]
     pub fn on_trade(
         &mut self,
         trade: types::Trade,
         account: types::Account,
-    ) -> Result<Option<types::Intent>, FaultKind> {
+    ) -> Result<u32, FaultKind> {
         if !matches!(self.guest, Guest::Strategy(_)) {
             return self.wrong_slot("on-trade");
         }
@@ -748,6 +749,19 @@ impl Plugin {
             Guest::Strategy(g) => g
                 .kairos_plugin_strategy_api()
                 .call_on_trade(st, trade, account),
+            _ => unreachable_guest(),
+        })
+    }
+
+    /// strategy `take-intent`: the next intent made ready by the last
+    /// `on-book` / `on-trade`.
+    #[inline]
+    pub fn take_intent(&mut self) -> Result<Option<types::Intent>, FaultKind> {
+        if !matches!(self.guest, Guest::Strategy(_)) {
+            return self.wrong_slot("take-intent");
+        }
+        self.run("take-intent", |g, st| match g {
+            Guest::Strategy(g) => g.kairos_plugin_strategy_api().call_take_intent(st),
             _ => unreachable_guest(),
         })
     }

@@ -10,8 +10,13 @@
 //!   - 2 traps in `on-candle` (a panic);
 //!   - 3 grabs memory in `on-candle` until the host refuses more;
 //!   - 4 behaves like 0 but `load-state` always errors (the host must warm
-//!     it up by replaying candles instead).
+//!     it up by replaying candles instead);
+//!   - 5 behaves like 0 on candles and, on every `on-book`, makes `burst`
+//!     buy-limit intents ready at the book's bid (taken with
+//!     `take-intent`), tagged with a running count of book intents.
 //! - `qty`: the quantity of each intent (default 0.001).
+//! - `burst` (whole number 1..=16): intents made ready per book event in
+//!   mode 5 (default 1).
 //!
 //! State (`save-state` / `load-state`): the number of candles seen, eight
 //! bytes little-endian, after a one-byte format version. Parameters are not
@@ -32,8 +37,10 @@ pub mod mode {
     pub const GRAB: i64 = 3;
     /// Behaves, but load-state always errors.
     pub const REFUSE_STATE: i64 = 4;
+    /// Behaves, and answers every book event with `burst` intents.
+    pub const BOOK: i64 = 5;
     /// The largest mode.
-    pub const MAX: i64 = 4;
+    pub const MAX: i64 = 5;
 }
 
 /// 1e8: one whole unit of a decimal.
@@ -44,6 +51,8 @@ pub const DEFAULT_QTY: i64 = 100_000;
 pub const STATE_VERSION: u8 = 1;
 /// Bytes of one grab in mode 3.
 pub const GRAB_CHUNK_BYTES: usize = 1 << 20;
+/// The largest `burst`.
+pub const MAX_BURST: i64 = 16;
 
 /// The plugin's logic, independent of the WIT glue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +63,25 @@ pub struct Faulty {
     pub qty: i64,
     /// Candles seen (the state).
     pub seen: u64,
+    /// Intents made ready per book event in mode 5.
+    pub burst: u32,
+    /// Intents of the last book event not taken yet.
+    pub pending: u32,
+    /// The last book event's bid.
+    pub bid: i64,
+    /// Book intents handed out so far (their tags).
+    pub book_intents: u32,
+}
+
+/// One book intent of mode 5: buy `qty` at `price`, tagged `tag`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BookIntent {
+    /// The bid of the book event, scaled 1e-8.
+    pub price: i64,
+    /// Quantity, scaled 1e-8.
+    pub qty: i64,
+    /// The running count of book intents.
+    pub tag: u32,
 }
 
 impl Default for Faulty {
@@ -62,6 +90,10 @@ impl Default for Faulty {
             mode: mode::BEHAVE,
             qty: DEFAULT_QTY,
             seen: 0,
+            burst: 1,
+            pending: 0,
+            bid: 0,
+            book_intents: 0,
         }
     }
 }
@@ -105,7 +137,18 @@ impl Faulty {
                 self.qty = value;
                 Ok(())
             }
-            other => Err(format!("unknown parameter `{other}` (known: mode, qty)")),
+            "burst" => {
+                if value % ONE != 0 || !(1..=MAX_BURST).contains(&(value / ONE)) {
+                    return Err(format!(
+                        "burst must be a whole number 1..={MAX_BURST}, got {value}e-8"
+                    ));
+                }
+                self.burst = (value / ONE) as u32;
+                Ok(())
+            }
+            other => Err(format!(
+                "unknown parameter `{other}` (known: mode, qty, burst)"
+            )),
         }
     }
 
@@ -123,6 +166,32 @@ impl Faulty {
                 }
             }
         }
+    }
+
+    /// A top-of-book change: how many intents are ready (0 but in mode 5,
+    /// where the previous event's untaken intents are dropped).
+    pub fn on_book(&mut self, bid: i64) -> u32 {
+        if self.mode != mode::BOOK || bid <= 0 {
+            self.pending = 0;
+            return 0;
+        }
+        self.bid = bid;
+        self.pending = self.burst;
+        self.pending
+    }
+
+    /// The next ready intent, if any.
+    pub fn take_intent(&mut self) -> Option<BookIntent> {
+        if self.pending == 0 {
+            return None;
+        }
+        self.pending -= 1;
+        self.book_intents = self.book_intents.saturating_add(1);
+        Some(BookIntent {
+            price: self.bid,
+            qty: self.qty,
+            tag: self.book_intents,
+        })
     }
 
     /// The state as bytes.
@@ -184,13 +253,19 @@ mod glue {
                         Param {
                             name: "mode".to_string(),
                             value: s.mode * super::ONE,
-                            description: "0 behave, 1 loop, 2 trap, 3 grab memory, 4 refuse state"
-                                .to_string(),
+                            description:
+                                "0 behave, 1 loop, 2 trap, 3 grab memory, 4 refuse state, 5 book intents"
+                                    .to_string(),
                         },
                         Param {
                             name: "qty".to_string(),
                             value: s.qty,
                             description: "quantity of each buy intent".to_string(),
+                        },
+                        Param {
+                            name: "burst".to_string(),
+                            value: i64::from(s.burst) * super::ONE,
+                            description: "intents ready per book event in mode 5".to_string(),
                         },
                     ],
                 }
@@ -238,12 +313,25 @@ mod glue {
             }
         }
 
-        fn on_book(_book: TopOfBook, _account: Account) -> Option<Intent> {
-            None
+        fn on_book(book: TopOfBook, _account: Account) -> u32 {
+            STATE.with(|s| s.borrow_mut().on_book(book.bid_price))
         }
 
-        fn on_trade(_trade: Trade, _account: Account) -> Option<Intent> {
-            None
+        fn on_trade(_trade: Trade, _account: Account) -> u32 {
+            0
+        }
+
+        fn take_intent() -> Option<Intent> {
+            STATE
+                .with(|s| s.borrow_mut().take_intent())
+                .map(|i| Intent {
+                    kind: IntentKind::BuyLimit,
+                    qty: i.qty,
+                    price: i.price,
+                    stop_price: 0,
+                    take_profit: 0,
+                    tag: i.tag,
+                })
         }
 
         fn on_fill(_fill: Fill, _account: Account) {}
@@ -277,6 +365,26 @@ mod tests {
     }
 
     #[test]
+    fn faulty_mode_five_readies_burst_intents_per_book_event_and_drops_untaken_ones() {
+        let mut f = Faulty::default();
+        assert_eq!(f.on_book(100), 0, "mode 0 answers nothing");
+        assert_eq!(f.take_intent(), None);
+        f.set_param("mode", 5 * ONE).unwrap();
+        f.set_param("burst", 3 * ONE).unwrap();
+        assert_eq!(f.on_book(100), 3);
+        let a = f.take_intent().unwrap();
+        assert_eq!((a.price, a.qty, a.tag), (100, DEFAULT_QTY, 1));
+        // A new event drops the two not taken.
+        assert_eq!(f.on_book(101), 3);
+        let tags: Vec<u32> = std::iter::from_fn(|| f.take_intent())
+            .map(|i| i.tag)
+            .collect();
+        assert_eq!(tags, [2, 3, 4]);
+        assert_eq!(f.take_intent(), None);
+        assert_eq!(f.on_book(0), 0, "no bid, nothing");
+    }
+
+    #[test]
     fn faulty_state_round_trips_and_mode_four_refuses_it() {
         let mut a = Faulty::default();
         a.on_candle();
@@ -293,7 +401,12 @@ mod tests {
     #[test]
     fn faulty_params_reject_bad_values_naming_them() {
         let mut f = Faulty::default();
-        assert!(f.set_param("mode", 5 * ONE).unwrap_err().contains("mode"));
+        assert!(f.set_param("mode", 6 * ONE).unwrap_err().contains("mode"));
+        assert!(f.set_param("burst", 0).unwrap_err().contains("burst"));
+        assert!(f
+            .set_param("burst", 17 * ONE)
+            .unwrap_err()
+            .contains("burst"));
         assert!(f.set_param("mode", ONE / 2).is_err());
         assert!(f.set_param("qty", 0).unwrap_err().contains("qty"));
         assert!(f.set_param("speed", 1).unwrap_err().contains("speed"));

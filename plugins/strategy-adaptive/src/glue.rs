@@ -34,11 +34,15 @@ impl strategy_api::Guest for Component {
         })
     }
     /// The reference strategy decides on closed candles only.
-    fn on_book(_book: TopOfBook, _account: Account) -> Option<Intent> {
-        None
+    fn on_book(_book: TopOfBook, _account: Account) -> u32 {
+        0
     }
     /// The reference strategy decides on closed candles only.
-    fn on_trade(_trade: Trade, _account: Account) -> Option<Intent> {
+    fn on_trade(_trade: Trade, _account: Account) -> u32 {
+        0
+    }
+    /// Nothing is ever made ready outside candles.
+    fn take_intent() -> Option<Intent> {
         None
     }
     fn on_fill(fill: Fill, account: Account) {
