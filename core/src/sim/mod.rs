@@ -30,6 +30,7 @@ pub mod rest;
 pub mod source;
 pub mod stream;
 mod tls;
+mod upkeep;
 mod user_stream;
 mod ws;
 mod ws_api;

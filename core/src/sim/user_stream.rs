@@ -8,10 +8,10 @@
 //! as on Binance. Text the client sends is ignored.
 
 use super::api;
+use super::upkeep::{Service, Upkeep};
 use super::ws::{would_block, Io};
 use super::{bump, lock, Shared};
 use serde_json::{json, Value};
-use std::time::Instant;
 use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::protocol::CloseFrame;
 use tungstenite::{Message, WebSocket};
@@ -39,51 +39,17 @@ fn serve(
     key: &str,
     combined: bool,
 ) -> String {
-    let cfg = &shared.cfg;
     let stats = &shared.stats;
-    let opened = Instant::now();
-    let mut next_ping = opened + cfg.ping_interval;
-    let mut last_pong = opened;
+    let service = Service {
+        down: &shared.user_streams_down,
+        refused: &stats.user_streams_refused,
+        close_reason: "listen-key streams are down (sim)",
+        why: "listen-key streams set down",
+    };
+    let mut upkeep = Upkeep::new(shared);
     loop {
-        if shared.stopping() {
-            let _ = ws.close(Some(CloseFrame {
-                code: CloseCode::Away,
-                reason: "server shutting down".into(),
-            }));
-            let _ = ws.flush();
-            return "sim stopping".into();
-        }
-        if shared
-            .user_streams_down
-            .load(std::sync::atomic::Ordering::Acquire)
-        {
-            bump(&stats.user_streams_refused);
-            let _ = ws.close(Some(CloseFrame {
-                code: CloseCode::Again,
-                reason: "listen-key streams are down (sim)".into(),
-            }));
-            let _ = ws.flush();
-            return "listen-key streams set down".into();
-        }
-        let now = Instant::now();
-        if now.duration_since(opened) >= cfg.max_lifetime {
-            bump(&stats.lifetime_disconnects);
-            let _ = ws.close(None);
-            let _ = ws.flush();
-            return "maximum lifetime".into();
-        }
-        if now.duration_since(last_pong) >= cfg.pong_timeout {
-            bump(&stats.pong_timeouts);
-            let _ = ws.close(None);
-            let _ = ws.flush();
-            return "no pong within the timeout".into();
-        }
-        if now >= next_ping {
-            next_ping = now + cfg.ping_interval;
-            if ws.write(Message::Ping(Vec::new().into())).is_err() {
-                return "write failed (ping)".into();
-            }
-            bump(&stats.pings_sent);
+        if let Some(why) = upkeep.tick(shared, ws, &service) {
+            return why;
         }
         api::expire_due_listen_keys(shared);
         let items: Vec<String> = lock(&sink.queue).drain(..).collect();
@@ -105,10 +71,7 @@ fn serve(
             }
         }
         match ws.read() {
-            Ok(Message::Pong(_)) => {
-                last_pong = Instant::now();
-                bump(&stats.pongs_received);
-            }
+            Ok(Message::Pong(_)) => upkeep.pong(shared),
             Ok(Message::Close(_)) => {
                 let _ = ws.flush();
                 return "client closed".into();

@@ -10,13 +10,11 @@
 
 use super::api::{self, Transport, UserSink};
 use super::faults::OrderFault;
+use super::upkeep::{Service, Upkeep};
 use super::ws::{would_block, Io};
 use super::{bump, lock, Shared, WsApiRequest, MAX_WS_API_LOG};
 use serde_json::{json, Value};
 use std::sync::Arc;
-use std::time::Instant;
-use tungstenite::protocol::frame::coding::CloseCode;
-use tungstenite::protocol::CloseFrame;
 use tungstenite::{Message, WebSocket};
 
 /// Methods that count against the ORDERS limit on this endpoint.
@@ -252,51 +250,17 @@ fn serve(
     sinks: &mut Vec<Arc<UserSink>>,
     session: &mut Session,
 ) -> String {
-    let cfg = &shared.cfg;
     let stats = &shared.stats;
-    let opened = Instant::now();
-    let mut next_ping = opened + cfg.ping_interval;
-    let mut last_pong = opened;
+    let service = Service {
+        down: &shared.ws_api_down,
+        refused: &stats.ws_api_refused,
+        close_reason: "the WS-API is down (sim)",
+        why: "the WS-API is set down",
+    };
+    let mut upkeep = Upkeep::new(shared);
     loop {
-        if shared.stopping() {
-            let _ = ws.close(Some(CloseFrame {
-                code: CloseCode::Away,
-                reason: "server shutting down".into(),
-            }));
-            let _ = ws.flush();
-            return "sim stopping".into();
-        }
-        if shared
-            .ws_api_down
-            .load(std::sync::atomic::Ordering::Acquire)
-        {
-            bump(&stats.ws_api_refused);
-            let _ = ws.close(Some(CloseFrame {
-                code: CloseCode::Again,
-                reason: "the WS-API is down (sim)".into(),
-            }));
-            let _ = ws.flush();
-            return "the WS-API is set down".into();
-        }
-        let now = Instant::now();
-        if now.duration_since(opened) >= cfg.max_lifetime {
-            bump(&stats.lifetime_disconnects);
-            let _ = ws.close(None);
-            let _ = ws.flush();
-            return "maximum lifetime".into();
-        }
-        if now.duration_since(last_pong) >= cfg.pong_timeout {
-            bump(&stats.pong_timeouts);
-            let _ = ws.close(None);
-            let _ = ws.flush();
-            return "no pong within the timeout".into();
-        }
-        if now >= next_ping {
-            next_ping = now + cfg.ping_interval;
-            if ws.write(Message::Ping(Vec::new().into())).is_err() {
-                return "write failed (ping)".into();
-            }
-            bump(&stats.pings_sent);
+        if let Some(why) = upkeep.tick(shared, ws, &service) {
+            return why;
         }
         for s in sinks.iter() {
             let items: Vec<String> = lock(&s.queue).drain(..).collect();
@@ -323,10 +287,7 @@ fn serve(
                     return "write failed (reply)".into();
                 }
             }
-            Ok(Message::Pong(_)) => {
-                last_pong = Instant::now();
-                bump(&stats.pongs_received);
-            }
+            Ok(Message::Pong(_)) => upkeep.pong(shared),
             Ok(Message::Close(_)) => {
                 let _ = ws.flush();
                 return "client closed".into();
