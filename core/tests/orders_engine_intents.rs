@@ -13,19 +13,17 @@ use kairos_core::engine::{Action, Actions, Decide, MarketView, OrderIntent, Orde
 use kairos_core::num::{Price, Qty, Wide};
 use kairos_core::orders::Status;
 use kairos_core::portfolio::risk::Rule;
-use kairos_core::portfolio::{Asset, Balance};
+use kairos_core::portfolio::Balance;
 use kairos_core::sim::api::{DEFAULT_API_KEY, DEFAULT_API_SECRET};
 use kairos_core::sim::{CaptureFormat, Sim, SimConfig, SimSource};
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// Longest any wait may take (a loaded 2-core machine).
-const WAIT: Duration = Duration::from_secs(60);
-const CAPTURE: &str = "hftbacktest_BTCUSDT_20240808T2354_first3000.jsonl.gz";
-/// One tick of BTCUSDT in the capture (0.01), in 10⁻⁸ units.
-const TICK: i64 = 1_000_000;
+mod paper_common;
+use paper_common::{asset, wait_for, CAPTURE, TICK};
+
 /// The hard limit on one order's notional in this test, USDT.
 const MAX_ORDER_NOTIONAL: i128 = 1_000;
 
@@ -57,18 +55,6 @@ impl Decide for BuyOnce {
                 tag: 0,
             }));
         }
-    }
-}
-
-fn asset(s: &str) -> Asset {
-    Asset::new(s.as_bytes()).unwrap()
-}
-
-fn wait_for(what: &str, f: impl Fn() -> bool) {
-    let t0 = Instant::now();
-    while !f() {
-        assert!(t0.elapsed() < WAIT, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
     }
 }
 

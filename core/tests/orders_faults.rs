@@ -7,7 +7,6 @@
 //! exchange's reason and is not sent again.
 
 use kairos_core::auth::Credentials;
-use kairos_core::binance::fast::Symbol;
 use kairos_core::binance::types::{OrderType, Side, TimeInForce};
 use kairos_core::drive::live::{
     LiveConfig, LiveDriver, LiveStatus, NoSink, OrderCommand, OrderConfig, OrderCounters,
@@ -18,19 +17,17 @@ use kairos_core::limiter::LimiterStats;
 use kairos_core::num::{Price, Qty, Wide};
 use kairos_core::orders::gateway::{GatewayStats, OrderIntent, STOP_ID_SUFFIX};
 use kairos_core::orders::{ClientId, ClientIdGen, Status};
-use kairos_core::portfolio::{Asset, Balance};
+use kairos_core::portfolio::Balance;
 use kairos_core::sim::api::{DEFAULT_API_KEY, DEFAULT_API_SECRET, ORDERS_PER_10S};
 use kairos_core::sim::{CaptureFormat, Sim, SimConfig, SimSource, WsApiFaults, WsApiRequest};
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-/// Longest any wait may take (a loaded 2-core machine).
-const WAIT: Duration = Duration::from_secs(60);
-const CAPTURE: &str = "hftbacktest_BTCUSDT_20240808T2354_first3000.jsonl.gz";
-/// One tick of BTCUSDT in the capture (0.01), in 10⁻⁸ units.
-const TICK: i64 = 1_000_000;
+mod paper_common;
+use paper_common::{asset, btcusdt, capture, now_ms, wait_for, TICK, WAIT};
+
 /// Order intents in the burst.
 const BURST: usize = 10_000;
 /// The burst is pushed in batches of this many …
@@ -40,35 +37,6 @@ const BURST_BATCH: usize = 100;
 const BURST_BATCH_EVERY: Duration = Duration::from_millis(120);
 /// Length of the sim's short ORDERS window, ms.
 const ORDERS_WINDOW_MS: u64 = 10_000;
-
-fn capture() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/ticks")
-        .join(CAPTURE)
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
-
-fn asset(s: &str) -> Asset {
-    Asset::new(s.as_bytes()).unwrap()
-}
-
-fn btcusdt() -> Symbol {
-    Symbol::new(b"BTCUSDT").unwrap()
-}
-
-fn wait_for(what: &str, f: impl Fn() -> bool) {
-    let t0 = Instant::now();
-    while !f() {
-        assert!(t0.elapsed() < WAIT, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
 
 /// A BTCUSDT limit order of `qty`, `below_pct` % under the bid (never
 /// marketable).
@@ -258,10 +226,14 @@ fn limiter_burst_of_10000_intents_never_draws_a_429() {
     // wrap makes the sim's stream gap, so the book resyncs meanwhile).
     assert_eq!(gw.limiter_refused + gw.risk_refused, oc.refused);
     assert!(oc.refused > 0);
+    // The limiter holds the burst back. Which refusal came last depends on
+    // timing: on a loaded machine the sim answers slowly, IOC orders in
+    // flight pile up and the risk guard's open-order limit refuses too.
+    assert!(gw.limiter_refused > 0, "{gw:?}");
     assert!(
         oc.last_refusal
             .as_deref()
-            .is_some_and(|s| s.starts_with("rate limit:")),
+            .is_some_and(|s| s.starts_with("rate limit:") || s.starts_with("risk:")),
         "{:?}",
         oc.last_refusal
     );

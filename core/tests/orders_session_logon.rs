@@ -15,32 +15,18 @@ use kairos_core::engine::NoopDecide;
 use kairos_core::num::{Price, Qty, Wide};
 use kairos_core::orders::gateway::OrderIntent;
 use kairos_core::orders::{ClientIdGen, Status};
-use kairos_core::portfolio::{Asset, Balance};
+use kairos_core::portfolio::Balance;
 use kairos_core::sim::api::{DEFAULT_API_KEY, DEFAULT_API_SECRET};
 use kairos_core::sim::{CaptureFormat, Sim, SimAccount, SimConfig, SimSource};
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Longest any wait may take (a loaded 2-core machine).
-const WAIT: Duration = Duration::from_secs(60);
-const CAPTURE: &str = "hftbacktest_BTCUSDT_20240808T2354_first3000.jsonl.gz";
-/// One tick of BTCUSDT in the capture (0.01), in 10⁻⁸ units.
-const TICK: i64 = 1_000_000;
+mod paper_common;
+use paper_common::{asset, wait_for, CAPTURE, TICK};
+
 const ED_KEY: &str = "kairos-sim-ed25519";
-
-fn asset(s: &str) -> Asset {
-    Asset::new(s.as_bytes()).unwrap()
-}
-
-fn wait_for(what: &str, f: impl Fn() -> bool) {
-    let t0 = Instant::now();
-    while !f() {
-        assert!(t0.elapsed() < WAIT, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
 
 /// What a run leaves.
 struct Run {

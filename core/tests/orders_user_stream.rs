@@ -18,44 +18,15 @@ use kairos_core::feed::backoff::BackoffConfig;
 use kairos_core::num::{Amount, Price, Qty, Wide};
 use kairos_core::orders::gateway::{GatewayStats, OrderIntent};
 use kairos_core::orders::{ClientId, ClientIdGen, Status};
-use kairos_core::portfolio::{Asset, Balance};
+use kairos_core::portfolio::Balance;
 use kairos_core::sim::api::{DEFAULT_API_KEY, DEFAULT_API_SECRET};
 use kairos_core::sim::{CaptureFormat, Sim, SimConfig, SimSource, SimStats, WsApiRequest};
-use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-/// Longest any wait may take (a loaded 2-core machine).
-const WAIT: Duration = Duration::from_secs(60);
-const CAPTURE: &str = "hftbacktest_BTCUSDT_20240808T2354_first3000.jsonl.gz";
-/// One tick of BTCUSDT in the capture (0.01), in 10⁻⁸ units.
-const TICK: i64 = 1_000_000;
-
-fn capture() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/ticks")
-        .join(CAPTURE)
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
-
-fn asset(s: &str) -> Asset {
-    Asset::new(s.as_bytes()).unwrap()
-}
-
-fn wait_for(what: &str, f: impl Fn() -> bool) {
-    let t0 = Instant::now();
-    while !f() {
-        assert!(t0.elapsed() < WAIT, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
+mod paper_common;
+use paper_common::{asset, capture, now_ms, wait_for, TICK};
 
 /// A marketable BTCUSDT limit order: a buy 0.1 % through the ask, a sell
 /// 0.1 % through the bid.

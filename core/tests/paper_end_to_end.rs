@@ -15,29 +15,19 @@ use kairos_core::engine::NoopDecide;
 use kairos_core::num::{Amount, Price, Qty, Wide};
 use kairos_core::orders::gateway::OrderIntent;
 use kairos_core::orders::{ClientId, ClientIdGen, Status};
-use kairos_core::portfolio::{Asset, Balance};
+use kairos_core::portfolio::Balance;
 use kairos_core::sim::api::{DEFAULT_API_KEY, DEFAULT_API_SECRET};
 use kairos_core::sim::{CaptureFormat, Sim, SimConfig, SimSource};
 use serde_json::{json, Value};
 use std::io::BufRead;
 use std::net::TcpStream;
-use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tungstenite::{Message, WebSocket};
 
-/// Longest any wait may take (a loaded 2-core machine).
-const WAIT: Duration = Duration::from_secs(60);
-const CAPTURE: &str = "hftbacktest_BTCUSDT_20240808T2354_first3000.jsonl.gz";
-/// One tick of BTCUSDT in the capture (0.01), in 10⁻⁸ units.
-const TICK: i64 = 1_000_000;
-
-fn capture() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/ticks")
-        .join(CAPTURE)
-}
+mod paper_common;
+use paper_common::{asset, capture, now_ms, wait_for, TICK, WAIT};
 
 /// The capture's trade prices, sorted.
 fn trade_prices() -> Vec<Price> {
@@ -55,13 +45,6 @@ fn trade_prices() -> Vec<Price> {
         .collect();
     v.sort();
     v
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
 }
 
 /// The sim's own view of the account, over a separate blocking client.
@@ -95,18 +78,6 @@ fn sim_account(sim: &Sim) -> kairos_core::binance::rest::Account {
 
 fn wide(a: Amount) -> Wide {
     Wide::from(a)
-}
-
-fn asset(s: &str) -> Asset {
-    Asset::new(s.as_bytes()).unwrap()
-}
-
-fn wait_for(what: &str, f: impl Fn() -> bool) {
-    let t0 = Instant::now();
-    while !f() {
-        assert!(t0.elapsed() < WAIT, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 fn limit(cid: ClientId, side: Side, qty: &str, price_units: i64) -> OrderIntent {
