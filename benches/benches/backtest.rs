@@ -7,10 +7,15 @@
 //! - `backtest_noop`: the whole backtest driver (merge, fill matching,
 //!   account view, engine, admission, equity, kill switches) with a no-op
 //!   stage: minus `engine_noop`, that is the driver's and the fills' cost;
-//! - `backtest_sma_cross`: the same with the temporary built-in test
-//!   strategy (two SMAs, ATR stop and target; it trades), so a stage's cost
-//!   shows as the difference. The plugin chain's cost is added the same way
-//!   once it implements `Decide`.
+//! - `backtest_sma_cross`: the same with the native built-in test strategy
+//!   (two SMAs, ATR stop and target; it trades), so a stage's cost shows as
+//!   the difference;
+//! - `backtest_four_plugins`: the same with `config/backtest.toml`'s plugin
+//!   chain (the four reference plugins at their defaults, one fresh chain
+//!   per run; the components are compiled once, before measuring). It needs
+//!   the built plugins (`tools/build-plugins.sh`) and says so when they are
+//!   missing. The report's "Where the time goes" splits one such run by
+//!   plugin slot.
 //!
 //! Throughput is in candles (criterion prints elements/s = candles/s).
 //! When `../shared/data` is absent the bench says so and measures nothing.
@@ -20,11 +25,14 @@
 use criterion::{BatchSize, Criterion, Throughput};
 use kairos_benches::shared_data_dir;
 use kairos_core::book::BookConfig;
+use kairos_core::config::KairosConfig;
 use kairos_core::drive::backtest::test_strategy::SmaCrossTest;
 use kairos_core::drive::backtest::{run, BacktestConfig, Series};
 use kairos_core::engine::{Actions, Engine, Event, Input, NoProbe, NoopDecide};
 use kairos_core::indicators::candle::read_klines;
 use kairos_core::indicators::Timeframe;
+use kairos_core::plugins::multi::SymbolChains;
+use kairos_core::plugins::ChainFactory;
 use std::hint::black_box;
 use std::io::Read;
 
@@ -47,6 +55,17 @@ fn load() -> Option<(Vec<u8>, Series)> {
             None
         }
     }
+}
+
+/// The chain factory of `config/backtest.toml` (compiles the four plugins).
+fn four_plugins() -> Result<ChainFactory, String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/backtest.toml");
+    let cfg = KairosConfig::load(&path).map_err(|e| e.to_string())?;
+    let plugins = cfg
+        .plugins
+        .as_ref()
+        .ok_or_else(|| format!("{}: no [plugins] section", path.display()))?;
+    ChainFactory::new(plugins).map_err(|e| format!("{e} (run tools/build-plugins.sh)"))
 }
 
 fn main() {
@@ -98,6 +117,17 @@ fn main() {
             )
         })
     });
+    match four_plugins() {
+        Ok(factory) => {
+            g.bench_function("backtest_four_plugins", |b| {
+                b.iter(|| {
+                    let stage = SymbolChains::new(&factory, Vec::new());
+                    black_box(run(&one, &cfg, stage, &mut |_| {}).map(|o| o.result.trades.len()))
+                })
+            });
+        }
+        Err(e) => eprintln!("backtest bench: backtest_four_plugins not measured: {e}"),
+    }
     g.finish();
     c.final_summary();
 }
