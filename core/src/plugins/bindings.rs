@@ -1,7 +1,7 @@
 //! Host bindings of the WIT contract (`wit/kairos-plugin.wit`), generated
 //! by `wasmtime::component::bindgen!` for the four worlds. The `types`
 //! interface is generated once (with the regime world) and shared by the
-//! other three through bindgen's `with`, so one `Bar` or `Regime` value
+//! other three through bindgen's `with`, so one `Regime` or `Intent` value
 //! passes between the slots without conversion.
 
 #![allow(missing_docs, clippy::all)]
