@@ -698,8 +698,8 @@ impl<D: Decide> Sim<'_, D> {
         } else {
             (&mut b.locked, &mut b.free)
         };
-        *from = from.checked_sub(amount).unwrap_or(*from);
-        *to = to.checked_add(amount).unwrap_or(*to);
+        keep_on_overflow(from, |v| v.checked_sub(amount));
+        keep_on_overflow(to, |v| v.checked_add(amount));
         let _ = self.pf.set_balance(self.quote, b);
     }
 
@@ -760,7 +760,7 @@ impl<D: Decide> Sim<'_, D> {
             return false;
         }
         self.counters.fills += 1;
-        self.fees_paid = self.fees_paid.checked_add(fee).unwrap_or(self.fees_paid);
+        keep_on_overflow(&mut self.fees_paid, |v| v.checked_add(fee));
         self.fills.push((e.sym, e.ms, e.side, e.price, qty));
         let q = Wide::from(Amount::from(qty));
         let sym = &mut self.syms[e.sym];
@@ -781,17 +781,12 @@ impl<D: Decide> Sim<'_, D> {
                     regime: regime_now,
                 });
                 t.entries += 1;
-                t.qty = t.qty.checked_add(q).unwrap_or(t.qty);
-                t.cost_before_fees = t
-                    .cost_before_fees
-                    .checked_add(notional)
-                    .unwrap_or(t.cost_before_fees);
-                t.cost = t
-                    .cost
-                    .checked_add(notional)
-                    .and_then(|c| c.checked_add(fee))
-                    .unwrap_or(t.cost);
-                t.fees = t.fees.checked_add(fee).unwrap_or(t.fees);
+                keep_on_overflow(&mut t.qty, |v| v.checked_add(q));
+                keep_on_overflow(&mut t.cost_before_fees, |v| v.checked_add(notional));
+                keep_on_overflow(&mut t.cost, |v| {
+                    v.checked_add(notional).and_then(|c| c.checked_add(fee))
+                });
+                keep_on_overflow(&mut t.fees, |v| v.checked_add(fee));
                 if let Some(s) = e.stop {
                     sym.stop = Some((s, e.forced));
                 }
@@ -802,17 +797,12 @@ impl<D: Decide> Sim<'_, D> {
             Side::Sell => {
                 if let Some(t) = sym.trade.as_mut() {
                     t.exits += 1;
-                    t.sold = t.sold.checked_add(q).unwrap_or(t.sold);
-                    t.proceeds_before_fees = t
-                        .proceeds_before_fees
-                        .checked_add(notional)
-                        .unwrap_or(t.proceeds_before_fees);
-                    t.proceeds = t
-                        .proceeds
-                        .checked_add(notional)
-                        .and_then(|p| p.checked_sub(fee))
-                        .unwrap_or(t.proceeds);
-                    t.fees = t.fees.checked_add(fee).unwrap_or(t.fees);
+                    keep_on_overflow(&mut t.sold, |v| v.checked_add(q));
+                    keep_on_overflow(&mut t.proceeds_before_fees, |v| v.checked_add(notional));
+                    keep_on_overflow(&mut t.proceeds, |v| {
+                        v.checked_add(notional).and_then(|p| p.checked_sub(fee))
+                    });
+                    keep_on_overflow(&mut t.fees, |v| v.checked_add(fee));
                 }
             }
         }
@@ -1322,6 +1312,16 @@ fn check_series(series: &[Series]) -> Result<Asset, BacktestError> {
         }
     }
     Ok(first.quote)
+}
+
+/// Replaces `x` with `op(x)`, or keeps `x` when the arithmetic overflowed
+/// (`Err`): the accounting's sums never wrap; an amount that large is
+/// already wrong and shows in the report.
+#[inline]
+fn keep_on_overflow<E>(x: &mut Wide, op: impl FnOnce(Wide) -> Result<Wide, E>) {
+    if let Ok(v) = op(*x) {
+        *x = v;
+    }
 }
 
 /// What a run hands back: the results and the decision stage.
