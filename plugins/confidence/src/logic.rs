@@ -319,7 +319,7 @@ impl Scorer {
             LEVELS_MISSING_DISTANCE
         };
         let den = i128::from(ds) + i128::from(dr);
-        match dec::div_round_i128(i128::from(dr) * i128::from(ONE), den, Rounding::Floor) {
+        match dec::div_round_i128(dec::wide_mul(dr, ONE), den, Rounding::Floor) {
             Some(c) => dec::unit(dec::saturate(c)),
             None => NEUTRAL,
         }
@@ -390,10 +390,7 @@ impl Scorer {
             (p.get(W_SENTIMENT), c.sentiment),
             (w_gru, c.gru),
         ];
-        let num: i128 = pairs
-            .iter()
-            .map(|&(w, x)| i128::from(w) * i128::from(x))
-            .sum();
+        let num: i128 = pairs.iter().map(|&(w, x)| dec::wide_mul(w, x)).sum();
         let den: i128 = pairs.iter().map(|&(w, _)| i128::from(w)).sum();
         c.score = dec::div_round_i128(num, den, Rounding::Floor)
             .map_or(NEUTRAL, |s| dec::unit(dec::saturate(s)));

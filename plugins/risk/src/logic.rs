@@ -248,7 +248,7 @@ impl Default for RiskManager {
 
 /// `a × b ≥ c × d` exactly.
 fn ge_products(a: i64, b: i64, c: i64, d: i64) -> bool {
-    i128::from(a) * i128::from(b) >= i128::from(c) * i128::from(d)
+    dec::wide_mul(a, b) >= dec::wide_mul(c, d)
 }
 
 impl RiskManager {
@@ -280,16 +280,20 @@ impl RiskManager {
         if i64::from(s.closed) < min_trades || s.closed == 0 {
             return p.get(KELLY_DEFAULT);
         }
-        let closed = i128::from(s.closed);
-        let wins = i128::from(s.wins.min(s.closed));
+        let closed = i64::from(s.closed);
+        let wins = i64::from(s.wins.min(s.closed));
         let losses = closed - wins;
         if s.avg_win <= 0 {
             return i64::MIN; // f = −∞: clamped to size_min
         }
-        let loss = i128::from(s.avg_loss.max(0));
-        let num =
-            (wins * i128::from(s.avg_win) - losses * loss) * i128::from(p.get(KELLY_FRACTION));
-        let den = closed * i128::from(s.avg_win);
+        let loss = s.avg_loss.max(0);
+        let edge = dec::wide_mul(wins, s.avg_win) - dec::wide_mul(losses, loss);
+        let fraction = p.get(KELLY_FRACTION);
+        let num = match i64::try_from(edge) {
+            Ok(e) => dec::wide_mul(e, fraction),
+            Err(_) => edge * i128::from(fraction),
+        };
+        let den = dec::wide_mul(closed, s.avg_win);
         dec::div_round_i128(num, den, Rounding::Floor).map_or(i64::MIN, dec::saturate)
     }
 

@@ -64,10 +64,81 @@ const fn udivrem(n: u128, d: u128) -> (u128, u128) {
     (n / d, n % d)
 }
 
+/// `n / d` rounded as asked, in 64-bit arithmetic: `d` is not 0 and the
+/// pair is not `(i64::MIN, -1)` (the callers check both). The rules are
+/// [`div_round_i128`]'s.
+const fn div_round_i64(n: i64, d: i64, r: Rounding) -> i64 {
+    let q = n / d; // truncates toward zero
+    let rem = n % d;
+    if rem == 0 {
+        return q;
+    }
+    // With a remainder, |q| < |n| ≤ 2^63, so q ± 1 stays in range.
+    let negative = (n < 0) != (d < 0);
+    match r {
+        Rounding::TowardZero => q,
+        Rounding::Floor => {
+            if negative {
+                q - 1
+            } else {
+                q
+            }
+        }
+        Rounding::Ceil => {
+            if negative {
+                q
+            } else {
+                q + 1
+            }
+        }
+        Rounding::HalfAwayFromZero => {
+            if rem.unsigned_abs().saturating_mul(2) >= d.unsigned_abs() {
+                if negative {
+                    q - 1
+                } else {
+                    q + 1
+                }
+            } else {
+                q
+            }
+        }
+    }
+}
+
+/// Whether `a × b` certainly fits an `i64`: |a| < 2^(64 − lz(|a|)) and
+/// likewise for `b`, so the product is below 2^63 when the leading zeros add
+/// up to 65 or more.
+const fn product_fits_i64(a: i64, b: i64) -> bool {
+    a.unsigned_abs().leading_zeros() + b.unsigned_abs().leading_zeros() >= 65
+}
+
+/// `a × b` exactly: one 64-bit multiplication when the product fits (the
+/// common case), the software 128-bit one (`__multi3` on wasm32) otherwise.
+pub const fn wide_mul(a: i64, b: i64) -> i128 {
+    if product_fits_i64(a, b) {
+        (a * b) as i128
+    } else {
+        a as i128 * b as i128
+    }
+}
+
 /// `n / d` rounded as asked; `None` when `d` is 0.
+///
+/// wasm32 has no 128-bit arithmetic: every `i128` multiplication is a call
+/// to a software routine (`__multi3`) and every `i128` comparison or negation
+/// several 64-bit steps. Operands that fit 64 bits, the plugins' usual case,
+/// are divided in 64 bits ([`div_round_i64`]); the answer is the same.
 pub const fn div_round_i128(n: i128, d: i128, r: Rounding) -> Option<i128> {
     if d == 0 {
         return None;
+    }
+    if n >= i64::MIN as i128
+        && n <= i64::MAX as i128
+        && d >= i64::MIN as i128
+        && d <= i64::MAX as i128
+        && !(n == i64::MIN as i128 && d == -1)
+    {
+        return Some(div_round_i64(n as i64, d as i64, r) as i128);
     }
     // i128::MIN / -1 overflows; our inputs never come near, but stay total.
     if n == i128::MIN && d == -1 {
@@ -119,6 +190,10 @@ pub const fn div_round_i128(n: i128, d: i128, r: Rounding) -> Option<i128> {
 
 /// `a × b` of two scaled decimals, rounded as asked, saturated.
 pub const fn mul(a: i64, b: i64, r: Rounding) -> i64 {
+    if product_fits_i64(a, b) {
+        // |a × b| < 2^63, and dividing by the scale only shrinks it.
+        return div_round_i64(a * b, ONE, r);
+    }
     let p = a as i128 * b as i128;
     match div_round_i128(p, ONE as i128, r) {
         Some(v) => saturate(v),
@@ -129,6 +204,13 @@ pub const fn mul(a: i64, b: i64, r: Rounding) -> i64 {
 /// `a ÷ b` of two scaled decimals, rounded as asked, saturated; `None` when
 /// `b` is 0.
 pub const fn div(a: i64, b: i64, r: Rounding) -> Option<i64> {
+    if b == 0 {
+        return None;
+    }
+    // a × 10^8 is a multiple of 5^8, never i64::MIN: no (MIN, -1) pair.
+    if product_fits_i64(a, ONE) {
+        return Some(div_round_i64(a * ONE, b, r));
+    }
     match div_round_i128(a as i128 * ONE as i128, b as i128, r) {
         Some(v) => Some(saturate(v)),
         None => None,
@@ -137,6 +219,12 @@ pub const fn div(a: i64, b: i64, r: Rounding) -> Option<i64> {
 
 /// `a × b ÷ c` with one rounding at the end; `None` when `c` is 0.
 pub const fn mul_div(a: i64, b: i64, c: i64, r: Rounding) -> Option<i64> {
+    if c == 0 {
+        return None;
+    }
+    if product_fits_i64(a, b) && !(a * b == i64::MIN && c == -1) {
+        return Some(div_round_i64(a * b, c, r));
+    }
     match div_round_i128(a as i128 * b as i128, c as i128, r) {
         Some(v) => Some(saturate(v)),
         None => None,
@@ -299,6 +387,91 @@ mod tests {
             check(n, (next() % u64::from(u32::MAX)) as i128 + 1);
         }
         assert!(checked > 1_000_000);
+    }
+
+    /// `mul`, `div` and `mul_div` as they were before their 64-bit paths:
+    /// the product in i128, then the reference division, saturated.
+    fn reference_mul_div(a: i64, b: i64, c: i64, r: Rounding) -> Option<i64> {
+        reference_div_round_i128(i128::from(a) * i128::from(b), i128::from(c), r).map(saturate)
+    }
+
+    #[test]
+    fn the_64_bit_paths_equal_the_i128_arithmetic() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            x.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        };
+        let modes = [
+            Rounding::Floor,
+            Rounding::Ceil,
+            Rounding::TowardZero,
+            Rounding::HalfAwayFromZero,
+        ];
+        let edges: [i64; 14] = [
+            0,
+            1,
+            -1,
+            2,
+            ONE,
+            -ONE,
+            ONE / 2,
+            i32::MAX as i64,
+            1 << 31,
+            (1 << 32) - 1,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+            i64::MAX / ONE,
+        ];
+        let mut check = |a: i64, b: i64, c: i64| {
+            for r in modes {
+                assert_eq!(
+                    mul(a, b, r),
+                    reference_mul_div(a, b, ONE, r).unwrap(),
+                    "{a} × {b} {r:?}"
+                );
+                assert_eq!(
+                    div(a, b, r),
+                    reference_mul_div(a, ONE, b, r),
+                    "{a} ÷ {b} {r:?}"
+                );
+                assert_eq!(
+                    mul_div(a, b, c, r),
+                    reference_mul_div(a, b, c, r),
+                    "{a} × {b} ÷ {c} {r:?}"
+                );
+                assert_eq!(wide_mul(a, b), i128::from(a) * i128::from(b), "{a} × {b}");
+                assert_eq!(
+                    div_round_i128(i128::from(a), i128::from(c), r),
+                    reference_div_round_i128(i128::from(a), i128::from(c), r),
+                    "{a} / {c} {r:?}"
+                );
+            }
+        };
+        for &a in &edges {
+            for &b in &edges {
+                for &c in &edges {
+                    check(a, b, c);
+                }
+            }
+        }
+        for k in 0..300_000u32 {
+            // Magnitudes of every bit length, both signs, so products land on
+            // both sides of the 64-bit boundary.
+            let mut v = [0i64; 3];
+            for (i, slot) in v.iter_mut().enumerate() {
+                let bits = next() % 64;
+                let mut m = (next() >> (63 - bits)) as i64;
+                if (k >> i) & 1 == 1 {
+                    m = m.wrapping_neg();
+                }
+                *slot = m;
+            }
+            check(v[0], v[1], v[2]);
+        }
     }
 
     #[test]
