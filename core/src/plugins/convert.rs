@@ -19,15 +19,24 @@ use crate::indicators::features::Feature;
 use crate::indicators::Fx;
 use crate::num::{Price, Qty, Wide, SCALE};
 
-/// 10^8 as an [`Fx`].
-const FX_SCALE: Fx = Fx::const_from_int(SCALE as i128);
-
 /// An [`Fx`] as a decimal scaled 1e-8, truncated toward zero, saturating.
 #[inline]
 pub fn fx_e8(v: Fx) -> i64 {
-    v.saturating_mul(FX_SCALE)
-        .round_to_zero()
-        .saturating_to_num::<i64>()
+    // Integer arithmetic on the raw bits (value × 2^64): bits × 10^8 is the
+    // exact product (10^8 is an integer, so `fixed` would not round it
+    // either), divided by 2^64 with truncation toward zero. A product beyond
+    // the 128-bit range is beyond the s64 range too: saturate by sign. Same
+    // answers as `fixed`'s saturating_mul → round_to_zero →
+    // saturating_to_num (test `fx_e8_equals_the_fixed_point_route`),
+    // without its 256-bit multiplication.
+    match v.to_bits().checked_mul(SCALE as i128) {
+        Some(p) => {
+            let q = p / (1i128 << 64);
+            i64::try_from(q).unwrap_or(if q < 0 { i64::MIN } else { i64::MAX })
+        }
+        None if v.is_negative() => i64::MIN,
+        None => i64::MAX,
+    }
 }
 
 /// A [`Wide`] as an `s64` decimal, saturating.
@@ -361,6 +370,46 @@ pub fn intent_action(
 mod tests {
     use super::super::Slot;
     use super::*;
+
+    /// [`fx_e8`] as it was: through `fixed`'s own operations.
+    fn fx_e8_by_fixed(v: Fx) -> i64 {
+        v.saturating_mul(Fx::const_from_int(SCALE as i128))
+            .round_to_zero()
+            .saturating_to_num::<i64>()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+        /// Raw bits of every size (values from 2^-64 to beyond the s64
+        /// range once scaled), both signs.
+        #[test]
+        fn fx_e8_equals_the_fixed_point_route(bits in proptest::num::i128::ANY, shift in 0u32..127) {
+            let v = Fx::from_bits(bits >> shift);
+            proptest::prop_assert_eq!(fx_e8(v), fx_e8_by_fixed(v));
+        }
+    }
+
+    #[test]
+    fn fx_e8_truncates_toward_zero_and_saturates() {
+        for v in [
+            Fx::ZERO,
+            Fx::MAX,
+            Fx::MIN,
+            Fx::DELTA,
+            -Fx::DELTA,
+            Fx::from_num(-0.000000009),
+            Fx::from_num(0.000000019),
+            Fx::from_num(-1.5),
+            Fx::from_num(92_233_720_368i64),
+            Fx::from_num(-92_233_720_369i64),
+        ] {
+            assert_eq!(fx_e8(v), fx_e8_by_fixed(v), "{v}");
+        }
+        assert_eq!(fx_e8(Fx::from_num(-0.000000009)), 0);
+        assert_eq!(fx_e8(Fx::from_num(-1.5)), -150_000_000);
+        assert_eq!(fx_e8(Fx::MAX), i64::MAX);
+        assert_eq!(fx_e8(Fx::MIN), i64::MIN);
+    }
 
     /// A candle view whose every input has a distinct value.
     fn distinct_view() -> CandleView {
