@@ -39,20 +39,31 @@ macro_rules! wit_conversions {
         fn at_u32(ctx: &[i64], f: w::Field) -> u32 {
             at(ctx, f).clamp(0, u32::MAX as i64) as u32
         }
+        /// The candle and its features: fields up to `ResistanceDistance`,
+        /// read without a bounds check each when the block holds them all
+        /// (every block the host sends), else field by field.
         pub fn bar(ctx: &[i64]) -> m::Bar {
+            const N: usize = w::Field::ResistanceDistance as usize + 1;
+            match ctx.get(..N).and_then(|c| <&[i64; N]>::try_from(c).ok()) {
+                Some(full) => bar_with(|f| full[f as usize]),
+                None => bar_with(|f| at(ctx, f)),
+            }
+        }
+        #[inline(always)]
+        fn bar_with(g: impl Fn(w::Field) -> i64) -> m::Bar {
             use w::Field as F;
-            let g = |f: F| at(ctx, f);
+            let u32_of = |f: F| g(f).clamp(0, u32::MAX as i64) as u32;
             m::Bar {
                 candle: m::Candle { open_time_ms: g(F::OpenTimeMs), open: g(F::Open), high: g(F::High), low: g(F::Low),
                     close: g(F::Close), volume: g(F::Volume) },
                 features: m::Features {
-                    ready: at_u32(ctx, F::Ready), atr: g(F::Atr), atr_pct: g(F::AtrPct), adx: g(F::Adx),
+                    ready: u32_of(F::Ready), atr: g(F::Atr), atr_pct: g(F::AtrPct), adx: g(F::Adx),
                     plus_di: g(F::PlusDi), minus_di: g(F::MinusDi), bb_width: g(F::BbWidth), rsi: g(F::Rsi),
                     macd: g(F::Macd), macd_signal: g(F::MacdSignal), macd_hist: g(F::MacdHist), sma: g(F::Sma),
                     ema_fast: g(F::EmaFast), ema_slow: g(F::EmaSlow), volume_ratio: g(F::VolumeRatio),
                     support_distance: g(F::SupportDistance), resistance_distance: g(F::ResistanceDistance),
                 },
-                run_len: at_u32(ctx, F::RunLen),
+                run_len: u32_of(F::RunLen),
             }
         }
         pub fn votes(ctx: &[i64]) -> m::TrendVotes {
