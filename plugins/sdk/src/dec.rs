@@ -426,7 +426,7 @@ mod tests {
             i64::MIN + 1,
             i64::MAX / ONE,
         ];
-        let mut check = |a: i64, b: i64, c: i64| {
+        let check = |a: i64, b: i64, c: i64| {
             for r in modes {
                 assert_eq!(
                     mul(a, b, r),
