@@ -41,7 +41,9 @@ macro_rules! wit_conversions {
         }
         /// The candle and its features: fields up to `ResistanceDistance`,
         /// read without a bounds check each when the block holds them all
-        /// (every block the host sends), else field by field.
+        /// (every block the host sends), else field by field. Inlined, so a
+        /// plugin that uses a few of the fields does not compute the rest.
+        #[inline(always)]
         pub fn bar(ctx: &[i64]) -> m::Bar {
             const N: usize = w::Field::ResistanceDistance as usize + 1;
             match ctx.get(..N).and_then(|c| <&[i64; N]>::try_from(c).ok()) {
