@@ -75,31 +75,36 @@ const fn div_round_i64(n: i64, d: i64, r: Rounding) -> i64 {
     }
     // With a remainder, |q| < |n| ≤ 2^63, so q ± 1 stays in range.
     let negative = (n < 0) != (d < 0);
+    let half_or_more = rem.unsigned_abs().saturating_mul(2) >= d.unsigned_abs();
+    q + round_step(negative, half_or_more, r) as i64
+}
+
+/// What rounding adds to a quotient truncated toward zero when the division
+/// left a remainder: −1, 0 or +1. `negative`: the exact quotient is below 0;
+/// `half_or_more`: twice the remainder's magnitude reaches the divisor's.
+const fn round_step(negative: bool, half_or_more: bool, r: Rounding) -> i8 {
+    let away = if negative { -1 } else { 1 };
     match r {
-        Rounding::TowardZero => q,
+        Rounding::TowardZero => 0,
         Rounding::Floor => {
             if negative {
-                q - 1
+                -1
             } else {
-                q
+                0
             }
         }
         Rounding::Ceil => {
             if negative {
-                q
+                0
             } else {
-                q + 1
+                1
             }
         }
         Rounding::HalfAwayFromZero => {
-            if rem.unsigned_abs().saturating_mul(2) >= d.unsigned_abs() {
-                if negative {
-                    q - 1
-                } else {
-                    q + 1
-                }
+            if half_or_more {
+                away
             } else {
-                q
+                0
             }
         }
     }
@@ -157,34 +162,8 @@ pub const fn div_round_i128(n: i128, d: i128, r: Rounding) -> Option<i128> {
     if rem == 0 {
         return Some(q);
     }
-    let q = match r {
-        Rounding::TowardZero => q,
-        Rounding::Floor => {
-            if negative {
-                q - 1
-            } else {
-                q
-            }
-        }
-        Rounding::Ceil => {
-            if negative {
-                q
-            } else {
-                q + 1
-            }
-        }
-        Rounding::HalfAwayFromZero => {
-            if rem.saturating_mul(2) >= da {
-                if negative {
-                    q - 1
-                } else {
-                    q + 1
-                }
-            } else {
-                q
-            }
-        }
-    };
+    let half_or_more = rem.saturating_mul(2) >= da;
+    let q = q + round_step(negative, half_or_more, r) as i128;
     Some(q)
 }
 
