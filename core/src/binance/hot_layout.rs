@@ -235,6 +235,7 @@ impl L<'_> {
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;
+#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// Levels of the common shape from `p` on, pushed to `out`:
@@ -297,19 +298,110 @@ fn level_words(b: &[u8], at: usize) -> Option<(i64, i64, usize)> {
     if u16::from_le_bytes([c[0], c[1]]) != u16::from_le_bytes(*b"[\"") {
         return None;
     }
-    let mut bad = 0u64;
-    let (price, n) = dec_words(c, 2, PRICE_INT_DIGITS, &mut bad)?;
+    let (price, n) = dec_words(c, 2, PRICE_INT_DIGITS)?;
     // After the price's closing quote: `,"`.
     let q = 2 + n;
     if u16::from_le_bytes([c[q], c[q + 1]]) != u16::from_le_bytes(*b",\"") {
         return None;
     }
-    let (qty, m) = dec_words(c, q + 2, QTY_INT_DIGITS, &mut bad)?;
+    let (qty, m) = dec_words(c, q + 2, QTY_INT_DIGITS)?;
     let end = q + 2 + m;
-    if c[end] != b']' || bad & HIGH != 0 {
+    if c[end] != b']' {
         return None;
     }
+    let (price, qty) = level_values(price, qty)?;
     Some((price, qty, at + end + 1))
+}
+
+/// A decimal's digits as two words of digit values (see [`dec_words`]):
+/// the integer part right-aligned (zero bytes before it), then the eight
+/// fraction digits; the first digit in the lowest byte of each.
+type DecWords = (u64, u64);
+
+/// A level's price and quantity from their [`DecWords`], in 10^-8 units, or
+/// `None` when a byte is not a digit. With SSE2 (every x86_64) the four
+/// words are checked and converted in two vector registers
+/// ([`sse2::level_values`]), elsewhere one word at a time
+/// ([`level_values_scalar`]); a test checks they agree.
+#[inline(always)]
+fn level_values(price: DecWords, qty: DecWords) -> Option<(i64, i64)> {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    {
+        // SAFETY: the function needs SSE2, which this build's target has
+        // (checked by the `cfg` above; SSE2 is part of every x86_64 target).
+        #[allow(unsafe_code)]
+        unsafe {
+            sse2::level_values(price, qty)
+        }
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    {
+        level_values_scalar(price, qty)
+    }
+}
+
+/// [`level_values`] one word at a time.
+#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
+#[inline(always)]
+fn level_values_scalar(price: DecWords, qty: DecWords) -> Option<(i64, i64)> {
+    let (pi, pf) = price;
+    let (qi, qf) = qty;
+    // A byte above 9 sets its high bit: with every byte a digit nothing
+    // carries, and the lowest offending byte is always flagged.
+    let over = |w: u64| w.wrapping_add(0x76 * ONES) | w;
+    if (over(pi) | over(pf) | over(qi) | over(qf)) & HIGH != 0 {
+        return None;
+    }
+    let value = |i: u64, f: u64| combine_digits(i) as i64 * SCALE + combine_digits(f) as i64;
+    Some((value(pi, pf), value(qi, qf)))
+}
+
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use super::{DecWords, SCALE};
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_cvtsi128_si64, _mm_madd_epi16, _mm_movemask_epi8,
+        _mm_mullo_epi16, _mm_or_si128, _mm_packs_epi32, _mm_set1_epi16, _mm_set1_epi32,
+        _mm_set1_epi8, _mm_set_epi64x, _mm_setzero_si128, _mm_srli_epi16, _mm_subs_epu8,
+        _mm_unpackhi_epi64,
+    };
+
+    /// Sixteen digit values (bytes) to four 4-digit values (32-bit lanes),
+    /// the first digit the most significant.
+    #[target_feature(enable = "sse2")]
+    #[inline]
+    fn fours(v: __m128i) -> __m128i {
+        // Each 16-bit lane `d0 + 256·d1` times `1 + 10·256` has `10·d0 + d1`
+        // in its high byte (no sum reaches 256), shifted down.
+        let twos = _mm_srli_epi16::<8>(_mm_mullo_epi16(v, _mm_set1_epi16(1 + (10 << 8))));
+        // Pairs of 16-bit lanes: `100·a + b`.
+        _mm_madd_epi16(twos, _mm_set1_epi32(100 | (1 << 16)))
+    }
+
+    /// [`super::level_values`] in two vector registers: one compare for
+    /// the 32 digits, two multiplications per step for all four words.
+    #[target_feature(enable = "sse2")]
+    #[inline]
+    pub(super) fn level_values(price: DecWords, qty: DecWords) -> Option<(i64, i64)> {
+        let p = _mm_set_epi64x(price.1 as i64, price.0 as i64);
+        let q = _mm_set_epi64x(qty.1 as i64, qty.0 as i64);
+        // Bytes above 9 (not digits) stay non-zero after subtracting 9.
+        let nine = _mm_set1_epi8(9);
+        let over = _mm_or_si128(_mm_subs_epu8(p, nine), _mm_subs_epu8(q, nine));
+        if _mm_movemask_epi8(_mm_cmpeq_epi8(over, _mm_setzero_si128())) != 0xFFFF {
+            return None;
+        }
+        // Eight 4-digit values (each below 10^4, so the signed pack keeps
+        // them), then pairs `10^4·a + b`: the four 8-digit words, in order.
+        let eights = _mm_madd_epi16(
+            _mm_packs_epi32(fours(p), fours(q)),
+            _mm_set1_epi32(10_000 | (1 << 16)),
+        );
+        let lo = _mm_cvtsi128_si64(eights) as u64;
+        let hi = _mm_cvtsi128_si64(_mm_unpackhi_epi64(eights, eights)) as u64;
+        let value = |w: u64| (w & 0xFFFF_FFFF) as i64 * SCALE + (w >> 32) as i64;
+        Some((value(lo), value(hi)))
+    }
 }
 
 /// The integer length tried first for a price (BTCUSDT's) and for a
@@ -317,18 +409,13 @@ fn level_words(b: &[u8], at: usize) -> Option<(i64, i64, usize)> {
 const PRICE_INT_DIGITS: usize = 5;
 const QTY_INT_DIGITS: usize = 1;
 
-/// `<1..=7 digits>.<8 digits>"` at `c[at..]` (`at` ≤ 21): the value and the
-/// length consumed (through the closing quote, at most 17); `likely` is the
-/// integer length tried first ([`PRICE_INT_DIGITS`] or [`QTY_INT_DIGITS`]).
-/// Whether every digit is one is left in `bad`: a non-digit sets a bit of
-/// [`HIGH`] there.
+/// `<1..=7 digits>.<8 digits>"` at `c[at..]` (`at` ≤ 21): its digits as
+/// [`DecWords`] (not yet checked to be digits: a byte that is not one
+/// becomes a value above 9) and the length consumed (through the closing
+/// quote, at most 17); `likely` is the integer length tried first
+/// ([`PRICE_INT_DIGITS`] or [`QTY_INT_DIGITS`]).
 #[inline(always)]
-fn dec_words(
-    c: &[u8; LEVEL_WINDOW],
-    at: usize,
-    likely: usize,
-    bad: &mut u64,
-) -> Option<(i64, usize)> {
+fn dec_words(c: &[u8; LEVEL_WINDOW], at: usize, likely: usize) -> Option<(DecWords, usize)> {
     let c: &[u8; 17] = c.get(at..at + 17)?.try_into().ok()?;
     let other = PRICE_INT_DIGITS + QTY_INT_DIGITS - likely;
     let n = if c[likely] == b'.' {
@@ -349,11 +436,7 @@ fn dec_words(
     // bytes from the dot on are shifted out, zero bytes (leading zeros) in.
     let int = (u64::from_le_bytes(head) ^ (u64::from(b'0') * ONES)) << (64 - 8 * n as u32);
     let frac = u64::from_le_bytes(tail) ^ (u64::from(b'0') * ONES);
-    // A byte above 9 sets its high bit: with every byte a digit nothing
-    // carries, and the lowest offending byte is always flagged.
-    *bad |= (int.wrapping_add(0x76 * ONES) | int) | (frac.wrapping_add(0x76 * ONES) | frac);
-    let v = combine_digits(int) as i64 * SCALE + combine_digits(frac) as i64;
-    Some((v, n + 10))
+    Some(((int, frac), n + 10))
 }
 
 /// Integer digits the word-at-a-time path takes (10^11 × 10^8 fits an i64).
@@ -562,7 +645,50 @@ fn payload(l: &mut L<'_>, depth: &mut DepthBuf) -> Option<HotEvent> {
 
 #[cfg(test)]
 mod tests {
-    use super::{eight_digits, level_words, level_words_at_end, string_end, L, LEVEL_WINDOW};
+    use super::{
+        eight_digits, level_values, level_values_scalar, level_words, level_words_at_end,
+        string_end, L, LEVEL_WINDOW,
+    };
+    use proptest::prelude::*;
+
+    /// The value of a word of digit values (first digit in the lowest byte),
+    /// `None` when a byte is above 9: digit by digit.
+    fn word_value(w: u64) -> Option<i64> {
+        w.to_le_bytes()
+            .iter()
+            .try_fold(0i64, |v, &d| (d <= 9).then(|| v * 10 + i64::from(d)))
+    }
+
+    /// A word of digit values, with probability ~1/4 one byte of any value.
+    fn digit_word() -> impl Strategy<Value = u64> {
+        (prop::array::uniform8(0u8..=9), any::<u8>(), 0usize..32).prop_map(|(mut d, b, at)| {
+            if at < 8 {
+                d[at] = b;
+            }
+            u64::from_le_bytes(d)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        /// The vector conversion (SSE2 on x86_64), the word-at-a-time one and
+        /// a digit-by-digit reading give the same values, and refuse the
+        /// same words.
+        #[test]
+        fn level_values_agree_with_the_scalar_path(
+            pi in digit_word(), pf in digit_word(), qi in digit_word(), qf in digit_word()
+        ) {
+            let want = (|| {
+                Some((
+                    word_value(pi)? * 100_000_000 + word_value(pf)?,
+                    word_value(qi)? * 100_000_000 + word_value(qf)?,
+                ))
+            })();
+            prop_assert_eq!(level_values((pi, pf), (qi, qf)), want);
+            prop_assert_eq!(level_values_scalar((pi, pf), (qi, qf)), want);
+        }
+    }
 
     /// The byte-by-byte reading of one level: `(price, qty, end)`.
     fn level_bytes(b: &[u8]) -> Option<(i64, i64, usize)> {
