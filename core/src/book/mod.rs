@@ -39,6 +39,18 @@
 //! - `Stale`: like `Unsynced` (buffering, snapshot needed); reaching `Live`
 //!   again counts one resync.
 //!
+//! # Top first
+//! [`OrderBook::on_diff`] is [`OrderBook::on_diff_top`] then
+//! [`OrderBook::finish_diff`]. The engine takes its decision between the two:
+//! the first applies the sync rule and sets only the levels that can change
+//! the top of book, so the best bid and ask are already those the whole
+//! event leaves (and so is the crossed check); the second sets the rest.
+//! When a side's levels come best first (Binance's order, every depth event
+//! of the shared captures), those are a prefix of it; otherwise the side is
+//! taken in rounds by price band. Together the two steps set what setting
+//! every level in order sets (a property test), except that the bound on
+//! levels may then drop a different far level when a side is full.
+//!
 //! The book never reports a top of book unless it is `Live`:
 //! [`OrderBook::best_bid`] / [`OrderBook::best_ask`] return `None` otherwise,
 //! so a decision can never be taken on a stale book by accident.
@@ -153,6 +165,148 @@ pub struct BookStats {
     pub tick_regrids: u64,
     /// Diff events rejected as malformed (`U > u`) or for another symbol.
     pub rejected: u64,
+}
+
+/// The levels of an event that [`OrderBook::on_diff_top`] left for
+/// [`OrderBook::finish_diff`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DiffRest {
+    bids: Left,
+    asks: Left,
+}
+
+/// Which levels of one side are left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Left {
+    /// None.
+    Nothing,
+    /// Those from this index on (the side's levels were sorted best first).
+    From(usize),
+    /// Those with a key ([`PriceLadder::key`]) below this one.
+    Below(i64),
+}
+
+impl DiffRest {
+    /// Nothing left to apply.
+    pub const NONE: DiffRest = DiffRest {
+        bids: Left::Nothing,
+        asks: Left::Nothing,
+    };
+
+    /// Whether some levels are left.
+    pub fn is_pending(&self) -> bool {
+        self.bids != Left::Nothing || self.asks != Left::Nothing
+    }
+}
+
+/// Sets, in order, the levels of `levels` that can change `side`'s best
+/// (see [`OrderBook::on_diff_top`]) and says which are left.
+#[inline]
+fn apply_top(side: &mut PriceLadder, levels: &[Level]) -> Left {
+    // One loop per side, so the key needs no branch.
+    match side.side() {
+        Side::Bid => apply_top_keyed::<false>(side, levels),
+        Side::Ask => apply_top_keyed::<true>(side, levels),
+    }
+}
+
+/// A level's key ([`PriceLadder::key`]) on the side `ASK` names.
+#[inline(always)]
+fn key_of<const ASK: bool>(price: Price) -> i64 {
+    if ASK {
+        -price.units()
+    } else {
+        price.units()
+    }
+}
+
+#[inline(always)]
+fn apply_top_keyed<const ASK: bool>(side: &mut PriceLadder, levels: &[Level]) -> Left {
+    let Some((first, others)) = levels.split_first() else {
+        return Left::Nothing;
+    };
+    // Binance sends each side best first (every depth event of the shared
+    // captures): then the levels that can change the best are a prefix.
+    let mut sorted = true;
+    let mut prev = key_of::<ASK>(first.price);
+    for l in others {
+        let k = key_of::<ASK>(l.price);
+        sorted &= k < prev;
+        prev = k;
+    }
+    if sorted {
+        let mut i = 0;
+        loop {
+            // Keys are never i64::MIN (prices are not negative): an empty
+            // side takes every level.
+            let best = side.best_key().unwrap_or(i64::MIN);
+            let start = i;
+            while let Some(l) = levels.get(i) {
+                if key_of::<ASK>(l.price) < best {
+                    break;
+                }
+                side.set(l.price, l.qty);
+                i += 1;
+            }
+            if i == levels.len() {
+                return Left::Nothing;
+            }
+            if i == start {
+                // The best did not move and every level left is below it.
+                return Left::From(i);
+            }
+        }
+    }
+    apply_top_unsorted::<ASK>(side, levels)
+}
+
+/// [`apply_top_keyed`] for levels in any order: rounds over all of them.
+#[inline(never)]
+fn apply_top_unsorted<const ASK: bool>(side: &mut PriceLadder, levels: &[Level]) -> Left {
+    // Round `r` sets the levels with a key in `lo..hi` (no upper bound in the
+    // first); `left`: the highest key of those still left.
+    let mut hi: Option<i64> = None;
+    loop {
+        let lo = side.best_key().unwrap_or(i64::MIN);
+        let (mut left, mut any_left) = (i64::MIN, false);
+        for l in levels {
+            let k = key_of::<ASK>(l.price);
+            if k < lo {
+                left = left.max(k);
+                any_left = true;
+            } else if hi.is_none_or(|h| k < h) {
+                side.set(l.price, l.qty);
+            }
+        }
+        if !any_left {
+            return Left::Nothing;
+        }
+        if left < side.best_key().unwrap_or(i64::MIN) {
+            // Every level left is below the best: none can change it.
+            return Left::Below(lo);
+        }
+        hi = Some(lo);
+    }
+}
+
+/// Sets, in order, the levels of `levels` that `left` names.
+#[inline]
+fn apply_left(side: &mut PriceLadder, levels: &[Level], left: Left) {
+    match left {
+        Left::Nothing => {}
+        Left::From(i) => {
+            for l in levels.get(i..).unwrap_or_default() {
+                side.set(l.price, l.qty);
+            }
+        }
+        Left::Below(cut) => {
+            for l in levels {
+                if side.key(l.price) < cut {
+                    side.set(l.price, l.qty);
+                }
+            }
+        }
+    }
 }
 
 /// What [`OrderBook::on_diff`] did with an event.
@@ -354,19 +508,41 @@ impl OrderBook {
 
     /// Takes one diff event (`ev`, with its levels in `levels`); never allocates.
     pub fn on_diff(&mut self, ev: &DepthUpdate, levels: &DepthBuf) -> DiffOutcome {
+        let (outcome, rest) = self.on_diff_top(ev, levels);
+        self.finish_diff(levels, rest);
+        outcome
+    }
+
+    /// [`Self::on_diff`] in two steps, so that a decision can be taken between
+    /// them: this one applies the sync rule and, of an event it applies, only
+    /// the levels that can change the top of book. When it returns, the
+    /// book's state, last update id and best bid/ask are those the whole event
+    /// leaves (so the crossed check is already final). The returned
+    /// [`DiffRest`] says which levels are left; [`Self::finish_diff`] must
+    /// apply them, with the same `levels`, before the book takes another
+    /// event or snapshot.
+    ///
+    /// Per side: apply, in the order received, the levels at or above the
+    /// current best (key order, see [`PriceLadder::key`]); if that removed the
+    /// best and the new best is lower, apply the levels in between, and so on
+    /// until no level left is at or above the best. Those left are then all
+    /// below the final best and cannot change it. In every round, levels at
+    /// the same price go together, in their order. Usually one or two rounds
+    /// over the side's levels (compares only); the deep levels are set later.
+    pub fn on_diff_top(&mut self, ev: &DepthUpdate, levels: &DepthBuf) -> (DiffOutcome, DiffRest) {
         if ev.symbol != self.symbol || ev.first_update_id > ev.final_update_id {
             self.stats.rejected += 1;
-            return DiffOutcome::Rejected;
+            return (DiffOutcome::Rejected, DiffRest::NONE);
         }
         match self.state {
             BookState::Unsynced | BookState::Stale => {
                 self.buffer_event(ev, levels);
-                DiffOutcome::Buffered
+                (DiffOutcome::Buffered, DiffRest::NONE)
             }
             BookState::Syncing | BookState::Live => {
                 if ev.final_update_id <= self.last_update_id {
                     self.stats.dropped_stale += 1;
-                    return DiffOutcome::DroppedStale;
+                    return (DiffOutcome::DroppedStale, DiffRest::NONE);
                 }
                 let next = self.last_update_id + 1;
                 let continues = if self.state == BookState::Live {
@@ -380,25 +556,36 @@ impl OrderBook {
                     self.stats.gaps += 1;
                     self.go_stale();
                     self.buffer_event(ev, levels);
-                    return DiffOutcome::Gap {
+                    let gap = DiffOutcome::Gap {
                         expected_first: next,
                         got_first: ev.first_update_id,
                     };
+                    return (gap, DiffRest::NONE);
                 }
-                self.apply(
-                    ev.final_update_id,
-                    levels.bids.iter().copied(),
-                    levels.asks.iter().copied(),
-                );
+                let rest = DiffRest {
+                    bids: apply_top(&mut self.bids, &levels.bids),
+                    asks: apply_top(&mut self.asks, &levels.asks),
+                };
+                debug_assert!(ev.final_update_id > self.last_update_id);
+                self.last_update_id = ev.final_update_id;
+                self.stats.applied += 1;
                 if let Some((bid, ask)) = self.crossed() {
                     self.stats.crossed += 1;
                     self.go_stale();
-                    return DiffOutcome::Crossed { bid, ask };
+                    return (DiffOutcome::Crossed { bid, ask }, rest);
                 }
                 self.go_live();
-                DiffOutcome::Applied
+                (DiffOutcome::Applied, rest)
             }
         }
+    }
+
+    /// Applies the levels [`Self::on_diff_top`] left (`levels` must be the
+    /// buffer given to it); none when `rest` is [`DiffRest::NONE`].
+    #[inline]
+    pub fn finish_diff(&mut self, levels: &DepthBuf, rest: DiffRest) {
+        apply_left(&mut self.bids, &levels.bids, rest.bids);
+        apply_left(&mut self.asks, &levels.asks, rest.asks);
     }
 
     /// Takes a snapshot (`lastUpdateId` and its levels; any order, a zero
@@ -484,24 +671,6 @@ impl OrderBook {
     fn buffer_event(&mut self, ev: &DepthUpdate, levels: &DepthBuf) {
         self.stats.buffered += 1;
         self.stats.buffer_overflows += self.buffer.push(ev, &levels.bids, &levels.asks);
-    }
-
-    #[inline]
-    fn apply(
-        &mut self,
-        final_update_id: u64,
-        bids: impl Iterator<Item = Level>,
-        asks: impl Iterator<Item = Level>,
-    ) {
-        for l in bids {
-            self.bids.set(l.price, l.qty);
-        }
-        for l in asks {
-            self.asks.set(l.price, l.qty);
-        }
-        debug_assert!(final_update_id > self.last_update_id);
-        self.last_update_id = final_update_id;
-        self.stats.applied += 1;
     }
 
     /// `Some((bid, ask))` when best bid ≥ best ask.

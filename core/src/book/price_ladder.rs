@@ -288,8 +288,10 @@ impl PriceLadder {
         debug_assert!(self.q_limit <= u64::MAX / odd);
     }
 
+    /// The key of `price` on this side: the price for bids, its negation for
+    /// asks, so that the better of two levels always has the higher key.
     #[inline]
-    fn key(&self, price: Price) -> i64 {
+    pub fn key(&self, price: Price) -> i64 {
         match self.side {
             Side::Bid => price.units(),
             // Prices are never negative, so the negation cannot overflow.
@@ -344,6 +346,16 @@ impl PriceLadder {
             return None;
         }
         Some(q as usize)
+    }
+
+    /// The key ([`Self::key`]) of the best level, `None` when empty; O(1).
+    #[inline]
+    pub fn best_key(&self) -> Option<i64> {
+        if self.n_window > 0 {
+            Some(self.key_of(self.best_q))
+        } else {
+            self.far.best().map(|l| self.key(l.price))
+        }
     }
 
     /// The best level (highest bid / lowest ask), O(1).

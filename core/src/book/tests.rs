@@ -457,3 +457,133 @@ fn last_update_id_follows_snapshot_then_diffs() {
     let asks: Vec<Price> = book.asks().take(2).map(|l| l.price).collect();
     assert_eq!(asks, vec![price(101), price(102)]);
 }
+
+mod top_first {
+    //! [`OrderBook::on_diff_top`] then [`OrderBook::finish_diff`]: the top of
+    //! book after the first step is the one the whole event leaves, and both
+    //! steps together set what setting every level in order sets.
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    /// One side as whole-number (price, qty) pairs, best first.
+    fn side(l: &PriceLadder) -> Vec<(i64, i64)> {
+        l.iter()
+            .map(|v| (v.price.units() / 100_000_000, v.qty.units() / 100_000_000))
+            .collect()
+    }
+
+    /// The model: each level set in order (qty 0 removes), best first.
+    fn set_all(m: &mut BTreeMap<i64, i64>, levels: &[Lv]) {
+        for &(p, q) in levels {
+            if q == 0 {
+                m.remove(&p);
+            } else {
+                m.insert(p, q);
+            }
+        }
+    }
+
+    /// Binance's order: bids best (highest) first, asks lowest first, one
+    /// level per price (the last one given for a price).
+    fn binance_order(levels: &mut Vec<Lv>, bids: bool) {
+        let m: BTreeMap<i64, i64> = levels.iter().copied().collect();
+        *levels = m.into_iter().collect();
+        if bids {
+            levels.reverse();
+        }
+    }
+
+    fn levels(price: std::ops::RangeInclusive<i64>) -> impl Strategy<Value = Vec<Lv>> {
+        proptest::collection::vec((price, 0i64..=3), 0..30)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        #[test]
+        fn the_first_step_leaves_the_final_top_and_both_steps_set_every_level(
+            snap_bids in levels(90..=120),
+            snap_asks in levels(121..=150),
+            diffs in proptest::collection::vec(
+                (levels(80..=128), levels(114..=160), any::<bool>()),
+                1..10,
+            ),
+        ) {
+            // A narrow window, so that some levels are in the far tier.
+            let cfg = BookConfig { window_ticks: 64, ..BookConfig::default() };
+            let mut book = OrderBook::new(sym(), cfg);
+            // The snapshot ignores zero quantities instead of removing.
+            let keep = |v: &Vec<Lv>| v.iter().copied().filter(|l| l.1 != 0).collect::<Vec<_>>();
+            let (sb, sa) = (keep(&snap_bids), keep(&snap_asks));
+            let (mut bids, mut asks) = (BTreeMap::new(), BTreeMap::new());
+            set_all(&mut bids, &sb);
+            set_all(&mut asks, &sa);
+            let out = book.on_snapshot(10, &buf(&sb, &sa));
+            prop_assume!(out == SnapshotOutcome::Waiting { dropped: 0 });
+            for (i, (mut b, mut a, sorted)) in diffs.into_iter().enumerate() {
+                if sorted {
+                    binance_order(&mut b, true);
+                    binance_order(&mut a, false);
+                }
+                set_all(&mut bids, &b);
+                set_all(&mut asks, &a);
+                let id = 11 + i as u64;
+                let levels = buf(&b, &a);
+                let (outcome, rest) = book.on_diff_top(&ev(id, id, sym()), &levels);
+                let tops = (book.bid_ladder().best(), book.ask_ladder().best());
+                let want_bid = bids.iter().next_back().map(|(&p, &q)| Level { price: price(p), qty: qty(q) });
+                let want_ask = asks.iter().next().map(|(&p, &q)| Level { price: price(p), qty: qty(q) });
+                prop_assert_eq!(tops, (want_bid, want_ask), "diff {}: top before finish_diff", i);
+                book.finish_diff(&levels, rest);
+                prop_assert_eq!(
+                    side(book.bid_ladder()),
+                    bids.iter().rev().map(|(&p, &q)| (p, q)).collect::<Vec<_>>()
+                );
+                prop_assert_eq!(
+                    side(book.ask_ladder()),
+                    asks.iter().map(|(&p, &q)| (p, q)).collect::<Vec<_>>()
+                );
+                prop_assert!(book.bid_ladder().is_valid() && book.ask_ladder().is_valid());
+                let crossed = matches!((&want_bid, &want_ask), (Some(b), Some(a)) if b.price >= a.price);
+                if crossed {
+                    let said_crossed = matches!(outcome, DiffOutcome::Crossed { .. });
+                    prop_assert!(said_crossed, "diff {}: {:?}", i, outcome);
+                    prop_assert_eq!(book.state(), Stale);
+                    break;
+                }
+                prop_assert_eq!(outcome, DiffOutcome::Applied);
+                prop_assert_eq!(book.state(), Live);
+                prop_assert_eq!(book.last_update_id(), id);
+            }
+        }
+    }
+
+    #[test]
+    fn removing_the_best_takes_the_next_levels_before_the_decision() {
+        let mut book = OrderBook::new(sym(), BookConfig::default());
+        book.on_snapshot(
+            10,
+            &buf(&[(100, 1), (99, 1), (98, 1)], &[(101, 1), (102, 1)]),
+        );
+        // Best first: 100 and 99 go, 97 arrives, 50 is far below.
+        let levels = buf(
+            &[(100, 0), (99, 0), (97, 2), (50, 1)],
+            &[(101, 0), (103, 1)],
+        );
+        let (outcome, rest) = book.on_diff_top(&ev(11, 11, sym()), &levels);
+        assert_eq!(outcome, DiffOutcome::Applied);
+        assert!(rest.is_pending());
+        let top = |l: Option<Level>| l.map(|l| (l.price, l.qty));
+        assert_eq!(top(book.best_bid()), Some((price(98), qty(1))));
+        assert_eq!(top(book.best_ask()), Some((price(102), qty(1))));
+        // The deep levels are not set yet.
+        assert_eq!(book.bid_ladder().get(price(97)), None);
+        assert_eq!(book.bid_ladder().get(price(50)), None);
+        book.finish_diff(&levels, rest);
+        assert_eq!(book.bid_ladder().get(price(97)), Some(qty(2)));
+        assert_eq!(book.bid_ladder().get(price(50)), Some(qty(1)));
+        assert_eq!(book.ask_ladder().get(price(103)), Some(qty(1)));
+        assert_eq!(top(book.best_bid()), Some((price(98), qty(1))));
+    }
+}

@@ -213,6 +213,11 @@ pub fn report_json(o: &ReplayOutcome, command: &str) -> Value {
         ttd.insert(h.name.into(), h.summary());
     }
     latency.insert("tick_to_decision_by_kind".into(), Value::Object(ttd));
+    let mut ev = Map::new();
+    for h in o.event_by_kind.iter().filter(|h| h.count() > 0) {
+        ev.insert(h.name.into(), h.summary());
+    }
+    latency.insert("event_by_kind".into(), Value::Object(ev));
     let mut book = Map::new();
     for s in &o.symbols {
         book.insert(
@@ -413,19 +418,24 @@ pub fn report_markdown(o: &ReplayOutcome, j: &Value, command: &str) -> String {
         }
         let _ = writeln!(s, "| {} |", st.max());
     }
-    let _ = writeln!(s, "\n`tick_to_decision` by message kind:\n");
-    let _ = writeln!(s, "| kind | count | p50 | p90 | p99 | p99.9 | max |");
-    let _ = writeln!(s, "|---|---|---|---|---|---|---|");
-    for st in o.tick_to_decision_by_kind.iter().filter(|h| h.count() > 0) {
-        let _ = write!(s, "| {} | {} ", st.name, st.count());
-        for (_, q) in PERCENTILES {
-            let _ = write!(s, "| {} ", st.quantile(q));
+    for (what, hs) in [
+        ("`tick_to_decision`", &o.tick_to_decision_by_kind),
+        ("`event` (the whole event)", &o.event_by_kind),
+    ] {
+        let _ = writeln!(s, "\n{what} by message kind:\n");
+        let _ = writeln!(s, "| kind | count | p50 | p90 | p99 | p99.9 | max |");
+        let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+        for st in hs.iter().filter(|h| h.count() > 0) {
+            let _ = write!(s, "| {} | {} ", st.name, st.count());
+            for (_, q) in PERCENTILES {
+                let _ = write!(s, "| {} ", st.quantile(q));
+            }
+            let _ = writeln!(s, "| {} |", st.max());
         }
-        let _ = writeln!(s, "| {} |", st.max());
     }
     let _ = writeln!(
         s,
-        "\nStage times come from the CPU time-stamp counter ({:.0} MHz, calibrated against the monotonic clock); `tick_to_decision` runs from the first byte of parsing to the end of the decision stage (a no-op strategy for now) and is recorded only for events that reach a decision (a live book). Plot: `latency.svg`.",
+        "\nStage times come from the CPU time-stamp counter ({:.0} MHz, calibrated against the monotonic clock); `tick_to_decision` runs from the first byte of parsing to the end of the decision stage (a no-op strategy for now) and is recorded only for events that reach a decision (a live book). A depth event's `book` stage sets only the levels that can change the top of book; the decision then sees the event's final best bid and ask, and `book_rest` sets the deeper levels after it. `event` runs from the first byte of parsing to the end of the event's last stage (every event that was parsed). Plot: `latency.svg`.",
         o.ticks_per_s / 1e6
     );
     let _ = writeln!(s, "\n## Messages\n");

@@ -20,7 +20,7 @@ use crate::binance::fast::Symbol;
 use crate::capture::format::{RecordKind, RecordRef, NO_SYMBOL};
 use crate::capture::import::{ImportReader, InputFormat, LineError};
 use crate::capture::reader::{CaptureReader, OpenError, TailError};
-use crate::engine::clock::{CycleProbe, TickScale, STAGES};
+use crate::engine::clock::{CycleProbe, Stage, TickScale, STAGES};
 use crate::engine::SymbolReport;
 use crate::engine::{
     Actions, ConnState, Decide, Engine, EngineStats, Event, Input, Kind, NoProbe, NoopDecide,
@@ -119,10 +119,16 @@ pub struct ReplayOutcome {
     pub pass_s: Vec<f64>,
     /// Wall time of the instrumented latency pass, s.
     pub latency_pass_s: f64,
-    /// Per-stage latency of the latency pass.
-    pub stages: [StageHistogram; STAGES + 1],
+    /// Per-stage latency of the latency pass: the [`STAGES`] stages in
+    /// [`Stage`] order, then `tick_to_decision` (start of parsing to the end
+    /// of the decision), then `event` (start of parsing to the end of the
+    /// event's last stage, decided or not).
+    pub stages: [StageHistogram; STAGES + 2],
     /// `tick_to_decision` by message kind ([`Kind::ALL`] order).
     pub tick_to_decision_by_kind: Vec<StageHistogram>,
+    /// `event` (the whole event, decided or not) by message kind
+    /// ([`Kind::ALL`] order).
+    pub event_by_kind: Vec<StageHistogram>,
     /// Allocations per event in the latency pass after warm-up, or `None`
     /// when the counting allocator is not installed.
     pub allocations_per_event: Option<f64>,
@@ -538,12 +544,15 @@ pub fn replay_with<D: Decide>(
         StageHistogram::new("parse"),
         StageHistogram::new("book"),
         StageHistogram::new("decision"),
+        StageHistogram::new("book_rest"),
         StageHistogram::new("tick_to_decision"),
+        StageHistogram::new("event"),
     ];
     let mut by_kind: Vec<StageHistogram> = Kind::ALL
         .iter()
         .map(|k| StageHistogram::new(k.name()))
         .collect();
+    let mut event_by_kind = by_kind.clone();
     let mut engine = source.engine_with(make());
     let mut probe = CycleProbe::default();
     let counting = crate::alloc_count::installed();
@@ -566,7 +575,14 @@ pub fn replay_with<D: Decide>(
                 prev = end;
             }
         }
-        let decided = probe.ends[STAGES - 1];
+        if prev != probe.start {
+            let ns = scale.to_ns(prev.saturating_sub(probe.start));
+            stages[STAGES + 1].record(ns);
+            if let Some(k) = engine.last_kind() {
+                event_by_kind[k as usize].record(ns);
+            }
+        }
+        let decided = probe.ends[Stage::Decision as usize];
         if decided != 0 {
             let ns = scale.to_ns(decided.saturating_sub(probe.start));
             stages[STAGES].record(ns);
@@ -619,6 +635,7 @@ pub fn replay_with<D: Decide>(
         latency_pass_s,
         stages,
         tick_to_decision_by_kind: by_kind,
+        event_by_kind,
         allocations_per_event,
         alloc_events,
         alloc_warmup_events: warmup,

@@ -19,10 +19,13 @@ pub enum Stage {
     Book = 1,
     /// Indicators, plugins and the decision.
     Decision = 2,
+    /// After the decision: the levels of a depth event that could not change
+    /// the top of book (see `OrderBook::on_diff_top`).
+    BookRest = 3,
 }
 
 /// Number of [`Stage`]s.
-pub const STAGES: usize = 3;
+pub const STAGES: usize = 4;
 
 /// Receives a stamp at the start of an event and at the end of each stage.
 pub trait Probe {

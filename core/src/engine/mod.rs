@@ -20,7 +20,7 @@ use crate::binance::fast::{
     decode_depth_snapshot, decode_hot, DepthBuf, FastError, FastErrorKind, HotEvent, Level, Symbol,
 };
 use crate::book::check::TopCheck;
-use crate::book::{BookConfig, BookState, DiffOutcome, OrderBook, SnapshotOutcome};
+use crate::book::{BookConfig, BookState, DiffOutcome, DiffRest, OrderBook, SnapshotOutcome};
 use crate::indicators::candle::Candle;
 pub use candles::{
     AccountView, CandleState, CandleView, FillView, OrderIntent, OrderKind, PredictionView,
@@ -682,6 +682,9 @@ impl<D: Decide> Engine<D> {
             buyer_is_maker,
         };
         let mut traded = None;
+        // A depth event's levels that cannot change the top of book are set
+        // after the decision (see `OrderBook::on_diff_top`).
+        let mut rest = DiffRest::NONE;
         match ev {
             HotEvent::BookTicker(t) => {
                 self.count(Kind::BookTicker);
@@ -698,7 +701,9 @@ impl<D: Decide> Engine<D> {
             HotEvent::Depth(d) => {
                 self.count(Kind::DepthUpdate);
                 let slot = &mut self.slots[i];
-                match slot.book.on_diff(&d, &self.depth) {
+                let outcome;
+                (outcome, rest) = slot.book.on_diff_top(&d, &self.depth);
+                match outcome {
                     DiffOutcome::Applied => slot.on_applied(),
                     DiffOutcome::Buffered
                     | DiffOutcome::DroppedStale
@@ -715,6 +720,10 @@ impl<D: Decide> Engine<D> {
         }
         probe.end(Stage::Book);
         self.decision(i, now_ns, traded.as_ref(), out, probe);
+        if rest.is_pending() {
+            self.slots[i].book.finish_diff(&self.depth, rest);
+            probe.end(Stage::BookRest);
+        }
     }
 
     fn decision<P: Probe>(
@@ -969,5 +978,75 @@ mod tests {
         );
         assert_eq!(e.stats().candles_wrong_timeframe, 1);
         assert_eq!(e.decide().views.len(), 300);
+    }
+
+    /// Which stages ended, in order.
+    #[derive(Default)]
+    struct Stages(Vec<Stage>);
+
+    impl Probe for Stages {
+        fn start(&mut self) {
+            self.0.clear();
+        }
+        fn end(&mut self, stage: Stage) {
+            self.0.push(stage);
+        }
+    }
+
+    #[test]
+    fn a_depth_event_is_decided_on_its_final_top_and_its_deep_levels_are_set_after() {
+        let mut e = Engine::new(Recorder::default(), BookConfig::default());
+        let snapshot = Event::DepthSnapshot {
+            symbol: sym(),
+            bytes: SNAP,
+        };
+        feed(&mut e, snapshot);
+        // The bid 10.00 goes, 9.98 × 4 and, far below, 1.00 × 1 arrive; the
+        // ask 10.01 becomes 7 and 50.00 × 1 arrives.
+        let frame_bytes = br#"{"e":"depthUpdate","E":1,"s":"ABCUSDT","U":101,"u":101,"b":[["10.00","0"],["9.98","4"],["1.00","1"]],"a":[["10.01","7"],["50.00","1"]]}"#;
+        let mut stages = Stages::default();
+        let mut out = Actions::new();
+        let input = Input {
+            now_ns: 7,
+            event: frame(frame_bytes),
+        };
+        e.on_input(&input, &mut out, &mut stages);
+        assert_eq!(
+            stages.0,
+            vec![Stage::Parse, Stage::Book, Stage::Decision, Stage::BookRest]
+        );
+        let v = e.decide().last.unwrap();
+        let lv = |l: Option<Level>| l.map(|l| (l.price.to_string(), l.qty.to_string()));
+        assert_eq!(
+            lv(v.best_bid),
+            Some(("9.99000000".into(), "2.00000000".into()))
+        );
+        assert_eq!(
+            lv(v.best_ask),
+            Some(("10.01000000".into(), "7.00000000".into()))
+        );
+        // The deep levels were set after the decision: removing what is
+        // above them now leaves them on top.
+        let next = br#"{"e":"depthUpdate","E":2,"s":"ABCUSDT","U":102,"u":102,"b":[["9.99","0"],["9.98","0"]],"a":[["10.01","0"]]}"#;
+        feed(&mut e, frame(next));
+        let v = e.decide().last.unwrap();
+        assert_eq!(
+            lv(v.best_bid),
+            Some(("1.00000000".into(), "1.00000000".into()))
+        );
+        assert_eq!(
+            lv(v.best_ask),
+            Some(("50.00000000".into(), "1.00000000".into()))
+        );
+        assert_eq!(e.decide().calls, 2);
+        // A depth event with nothing below its top has no `BookRest` stage.
+        let top_only =
+            br#"{"e":"depthUpdate","E":3,"s":"ABCUSDT","U":103,"u":103,"b":[["1.00","2"]],"a":[]}"#;
+        let input = Input {
+            now_ns: 8,
+            event: frame(top_only),
+        };
+        e.on_input(&input, &mut out, &mut stages);
+        assert_eq!(stages.0, vec![Stage::Parse, Stage::Book, Stage::Decision]);
     }
 }
