@@ -219,7 +219,10 @@ pub struct TradeView {
 /// never on a stale book ([`crate::plugins::chain::PluginChain`] is the
 /// plugin one).
 pub trait Decide {
-    /// A market event for `view.symbol` was processed.
+    /// A market event for `view.symbol` was processed. For a depth event,
+    /// `view`'s best bid and ask are those the whole event leaves, but the
+    /// levels below them are set only after this call returns (before the
+    /// next event; see `OrderBook::on_diff_top`).
     fn on_market(&mut self, view: &MarketView, out: &mut Actions);
 
     /// The market event was a public trade (called after
