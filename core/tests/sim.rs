@@ -700,6 +700,12 @@ fn oversized_frame_is_20_mib() {
         other => panic!("{other:?}"),
     };
     assert_eq!(big, 20 << 20);
+    // The sim counts the frame once its write has returned, which may be
+    // just after this client has read it.
+    let t = Instant::now();
+    while sim.stats().oversized == 0 && t.elapsed() < WAIT {
+        std::thread::sleep(Duration::from_millis(1));
+    }
     assert!(sim.stats().oversized >= 1);
     // A client with tungstenite's default limits (16 MiB frames) refuses it.
     let mut strict = connect(&sim, "/ws/btcusdt@bookTicker");
