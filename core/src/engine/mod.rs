@@ -1018,28 +1018,30 @@ mod tests {
             stages.0,
             vec![Stage::Parse, Stage::Book, Stage::Decision, Stage::BookRest]
         );
-        let v = e.decide().last.unwrap();
-        let lv = |l: Option<Level>| l.map(|l| (l.price.to_string(), l.qty.to_string()));
+        // The last view's best bid and ask, as (price, qty) strings.
+        let seen = |e: &Engine<Recorder>| {
+            let v = e.decide().last.unwrap();
+            let lv = |l: Option<Level>| l.map(|l| (l.price.to_string(), l.qty.to_string()));
+            (lv(v.best_bid), lv(v.best_ask))
+        };
+        let pq = |p: &str, q: &str| Some((p.to_string(), q.to_string()));
         assert_eq!(
-            lv(v.best_bid),
-            Some(("9.99000000".into(), "2.00000000".into()))
-        );
-        assert_eq!(
-            lv(v.best_ask),
-            Some(("10.01000000".into(), "7.00000000".into()))
+            seen(&e),
+            (
+                pq("9.99000000", "2.00000000"),
+                pq("10.01000000", "7.00000000")
+            )
         );
         // The deep levels were set after the decision: removing what is
         // above them now leaves them on top.
         let next = br#"{"e":"depthUpdate","E":2,"s":"ABCUSDT","U":102,"u":102,"b":[["9.99","0"],["9.98","0"]],"a":[["10.01","0"]]}"#;
         feed(&mut e, frame(next));
-        let v = e.decide().last.unwrap();
         assert_eq!(
-            lv(v.best_bid),
-            Some(("1.00000000".into(), "1.00000000".into()))
-        );
-        assert_eq!(
-            lv(v.best_ask),
-            Some(("50.00000000".into(), "1.00000000".into()))
+            seen(&e),
+            (
+                pq("1.00000000", "1.00000000"),
+                pq("50.00000000", "1.00000000")
+            )
         );
         assert_eq!(e.decide().calls, 2);
         // A depth event with nothing below its top has no `BookRest` stage.
