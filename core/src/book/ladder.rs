@@ -39,6 +39,19 @@ pub enum Side {
     Ask,
 }
 
+impl Side {
+    /// The key of `price` on this side: the price for bids, its negation
+    /// for asks, so that the better of two levels has the higher key.
+    #[inline(always)]
+    pub const fn key(self, price: Price) -> i64 {
+        match self {
+            Side::Bid => price.units(),
+            // Prices are never negative, so the negation cannot overflow.
+            Side::Ask => -price.units(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 struct Slot {
     /// `price` for bids, `-price` for asks: ascending, best last.
@@ -125,11 +138,7 @@ impl Ladder {
 
     #[inline]
     fn key(&self, price: Price) -> i64 {
-        match self.side {
-            Side::Bid => price.units(),
-            // Prices are never negative, so the negation cannot overflow.
-            Side::Ask => -price.units(),
-        }
+        self.side.key(price)
     }
 
     #[inline]

@@ -210,14 +210,11 @@ fn apply_top(side: &mut PriceLadder, levels: &[Level]) -> Left {
     }
 }
 
-/// A level's key ([`PriceLadder::key`]) on the side `ASK` names.
+/// A level's key ([`Side::key`]) on the side `ASK` names, the side known
+/// at compile time.
 #[inline(always)]
 fn key_of<const ASK: bool>(price: Price) -> i64 {
-    if ASK {
-        -price.units()
-    } else {
-        price.units()
-    }
+    if ASK { Side::Ask } else { Side::Bid }.key(price)
 }
 
 #[inline(always)]

@@ -288,15 +288,10 @@ impl PriceLadder {
         debug_assert!(self.q_limit <= u64::MAX / odd);
     }
 
-    /// The key of `price` on this side: the price for bids, its negation for
-    /// asks, so that the better of two levels always has the higher key.
+    /// The key of `price` on this side ([`Side::key`]).
     #[inline]
     pub fn key(&self, price: Price) -> i64 {
-        match self.side {
-            Side::Bid => price.units(),
-            // Prices are never negative, so the negation cannot overflow.
-            Side::Ask => -price.units(),
-        }
+        self.side.key(price)
     }
 
     #[inline]

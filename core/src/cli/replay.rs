@@ -208,16 +208,16 @@ pub fn report_json(o: &ReplayOutcome, command: &str) -> Value {
     for s in &o.stages {
         latency.insert(s.name.into(), s.summary());
     }
-    let mut ttd = Map::new();
-    for h in o.tick_to_decision_by_kind.iter().filter(|h| h.count() > 0) {
-        ttd.insert(h.name.into(), h.summary());
+    for (key, hs) in [
+        ("tick_to_decision_by_kind", &o.tick_to_decision_by_kind),
+        ("event_by_kind", &o.event_by_kind),
+    ] {
+        let mut by_kind = Map::new();
+        for h in hs.iter().filter(|h| h.count() > 0) {
+            by_kind.insert(h.name.into(), h.summary());
+        }
+        latency.insert(key.into(), Value::Object(by_kind));
     }
-    latency.insert("tick_to_decision_by_kind".into(), Value::Object(ttd));
-    let mut ev = Map::new();
-    for h in o.event_by_kind.iter().filter(|h| h.count() > 0) {
-        ev.insert(h.name.into(), h.summary());
-    }
-    latency.insert("event_by_kind".into(), Value::Object(ev));
     let mut book = Map::new();
     for s in &o.symbols {
         book.insert(
