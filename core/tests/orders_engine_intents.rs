@@ -6,23 +6,19 @@
 
 use kairos_core::auth::Credentials;
 use kairos_core::binance::types::Side;
-use kairos_core::drive::live::{
-    LiveConfig, LiveDriver, LiveStatus, NoSink, OrderConfig, ENGINE_ID_PREFIX, WS_API_PATH,
-};
+use kairos_core::drive::live::{LiveDriver, LiveStatus, NoSink, ENGINE_ID_PREFIX, WS_API_PATH};
 use kairos_core::engine::{Action, Actions, Decide, MarketView, OrderIntent, OrderKind};
 use kairos_core::num::{Price, Qty, Wide};
 use kairos_core::orders::Status;
 use kairos_core::portfolio::risk::Rule;
-use kairos_core::portfolio::Balance;
 use kairos_core::sim::api::{DEFAULT_API_KEY, DEFAULT_API_SECRET};
-use kairos_core::sim::{CaptureFormat, Sim, SimConfig, SimSource};
-use std::path::Path;
+use kairos_core::sim::Sim;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 mod paper_common;
-use paper_common::{asset, wait_for, CAPTURE, TICK};
+use paper_common::{asset, btcusdt_feed, orders_config, sim_config, wait_for, TICK};
 
 /// The hard limit on one order's notional in this test, USDT.
 const MAX_ORDER_NOTIONAL: i128 = 1_000;
@@ -60,34 +56,11 @@ impl Decide for BuyOnce {
 
 #[test]
 fn orders_engine_intent_is_admitted_placed_and_filled_and_one_over_a_hard_limit_is_refused() {
-    let mut cfg = SimConfig::new(SimSource::Capture {
-        path: Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/data/ticks")
-            .join(CAPTURE),
-        format: CaptureFormat::Hftbacktest,
-    });
-    cfg.speed = 15.0;
-    cfg.looped = true;
-    let sim = Sim::start(cfg).expect("sim starts");
-    let live = LiveConfig::new(
-        sim.ws_url(),
-        sim.rest_url(),
-        &["BTCUSDT"],
-        &["depth@100ms", "bookTicker", "trade"],
-    );
-    let mut orders = OrderConfig::new(
-        &format!("{}{WS_API_PATH}", sim.ws_url()),
-        Credentials::hmac(DEFAULT_API_KEY, DEFAULT_API_SECRET),
-    );
+    let sim = Sim::start(sim_config()).expect("sim starts");
+    let live = btcusdt_feed(&sim);
+    let creds = Credentials::hmac(DEFAULT_API_KEY, DEFAULT_API_SECRET);
     // No pairs: the symbol's assets and filters must come from exchangeInfo.
-    orders.pairs = Vec::new();
-    orders.balances = vec![(
-        asset("USDT"),
-        Balance {
-            free: Wide::from_int(10_000).unwrap(),
-            locked: Wide::ZERO,
-        },
-    )];
+    let mut orders = orders_config(&sim, WS_API_PATH, creds, Wide::from_int(10_000).unwrap());
     orders.risk.max_order_notional = Wide::from_int(MAX_ORDER_NOTIONAL).unwrap();
     let status = Arc::new(LiveStatus::default());
     let mut driver = LiveDriver::new(live, BuyOnce::default(), NoSink)

@@ -6,27 +6,26 @@
 //! exactly one order exists; a rejected order ends REJECTED with the
 //! exchange's reason and is not sent again.
 
-use kairos_core::auth::Credentials;
 use kairos_core::binance::types::{OrderType, Side, TimeInForce};
 use kairos_core::drive::live::{
-    LiveConfig, LiveDriver, LiveStatus, NoSink, OrderCommand, OrderConfig, OrderCounters,
-    OrderSender, WS_API_PATH,
+    LiveDriver, LiveStatus, NoSink, OrderCommand, OrderCounters, OrderSender, WS_API_PATH,
 };
 use kairos_core::engine::NoopDecide;
 use kairos_core::limiter::LimiterStats;
-use kairos_core::num::{Price, Qty, Wide};
+use kairos_core::num::{Price, Qty};
 use kairos_core::orders::gateway::{GatewayStats, OrderIntent, STOP_ID_SUFFIX};
 use kairos_core::orders::{ClientId, ClientIdGen, Status};
-use kairos_core::portfolio::Balance;
-use kairos_core::sim::api::{DEFAULT_API_KEY, DEFAULT_API_SECRET, ORDERS_PER_10S};
-use kairos_core::sim::{CaptureFormat, Sim, SimConfig, SimSource, WsApiFaults, WsApiRequest};
+use kairos_core::sim::api::ORDERS_PER_10S;
+use kairos_core::sim::{Sim, WsApiFaults, WsApiRequest};
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod paper_common;
-use paper_common::{asset, btcusdt, capture, now_ms, wait_for, TICK, WAIT};
+use paper_common::{
+    btcusdt, btcusdt_feed, default_orders, now_ms, sim_config, wait_for, TICK, WAIT,
+};
 
 /// Order intents in the burst.
 const BURST: usize = 10_000;
@@ -95,32 +94,11 @@ fn run_with<R: Send + 'static>(
         + 'static,
 ) -> Run<R> {
     let ws_api_works = ws_api_path == WS_API_PATH;
-    let mut cfg = SimConfig::new(SimSource::Capture {
-        path: capture(),
-        format: CaptureFormat::Hftbacktest,
-    });
-    cfg.speed = 15.0;
-    cfg.looped = true;
+    let mut cfg = sim_config();
     cfg.ws_api_faults = faults;
     let sim = Arc::new(Sim::start(cfg).expect("sim starts"));
-    let live = LiveConfig::new(
-        sim.ws_url(),
-        sim.rest_url(),
-        &["BTCUSDT"],
-        &["depth@100ms", "bookTicker", "trade"],
-    );
-    let mut orders = OrderConfig::new(
-        &format!("{}{ws_api_path}", sim.ws_url()),
-        Credentials::hmac(DEFAULT_API_KEY, DEFAULT_API_SECRET),
-    );
-    orders.pairs = vec![(btcusdt(), asset("BTC"), asset("USDT"))];
-    orders.balances = vec![(
-        asset("USDT"),
-        Balance {
-            free: Wide::from_int(10_000).unwrap(),
-            locked: Wide::ZERO,
-        },
-    )];
+    let live = btcusdt_feed(&sim);
+    let orders = default_orders(&sim, ws_api_path);
     let status = Arc::new(LiveStatus::default());
     let mut driver = LiveDriver::new(live, NoopDecide, NoSink)
         .unwrap()

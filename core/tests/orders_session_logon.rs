@@ -8,23 +8,20 @@ use kairos_core::auth::{base64, Credentials};
 use kairos_core::binance::fast::Symbol;
 use kairos_core::binance::types::{OrderType, Side, TimeInForce};
 use kairos_core::drive::live::{
-    LiveConfig, LiveDriver, LiveStatus, NoSink, OrderCommand, OrderConfig, OrderCounters,
-    WS_API_PATH,
+    LiveDriver, LiveStatus, NoSink, OrderCommand, OrderCounters, WS_API_PATH,
 };
 use kairos_core::engine::NoopDecide;
 use kairos_core::num::{Price, Qty, Wide};
 use kairos_core::orders::gateway::OrderIntent;
 use kairos_core::orders::{ClientIdGen, Status};
-use kairos_core::portfolio::Balance;
 use kairos_core::sim::api::{DEFAULT_API_KEY, DEFAULT_API_SECRET};
-use kairos_core::sim::{CaptureFormat, Sim, SimAccount, SimConfig, SimSource};
-use std::path::Path;
+use kairos_core::sim::{Sim, SimAccount};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 mod paper_common;
-use paper_common::{asset, wait_for, CAPTURE, TICK};
+use paper_common::{asset, btcusdt_feed, orders_config, sim_config, wait_for, TICK};
 
 const ED_KEY: &str = "kairos-sim-ed25519";
 
@@ -40,30 +37,11 @@ struct Run {
 /// One marketable buy through a driver signing with `creds`, against a sim
 /// whose only account is `account`.
 fn run(creds: Credentials, account: SimAccount) -> Run {
-    let mut cfg = SimConfig::new(SimSource::Capture {
-        path: Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/data/ticks")
-            .join(CAPTURE),
-        format: CaptureFormat::Hftbacktest,
-    });
-    cfg.speed = 15.0;
-    cfg.looped = true;
+    let mut cfg = sim_config();
     cfg.accounts = vec![account];
     let sim = Sim::start(cfg).expect("sim starts");
-    let live = LiveConfig::new(
-        sim.ws_url(),
-        sim.rest_url(),
-        &["BTCUSDT"],
-        &["depth@100ms", "bookTicker", "trade"],
-    );
-    let mut orders = OrderConfig::new(&format!("{}{WS_API_PATH}", sim.ws_url()), creds);
-    orders.balances = vec![(
-        asset("USDT"),
-        Balance {
-            free: Wide::from_int(10_000).unwrap(),
-            locked: Wide::ZERO,
-        },
-    )];
+    let live = btcusdt_feed(&sim);
+    let orders = orders_config(&sim, WS_API_PATH, creds, Wide::from_int(10_000).unwrap());
     let status = Arc::new(LiveStatus::default());
     let mut driver = LiveDriver::new(live, NoopDecide, NoSink)
         .unwrap()

@@ -6,27 +6,23 @@
 //! overlap and nothing is applied twice. The portfolio must equal the sim's
 //! own account at the end of each.
 
-use kairos_core::auth::Credentials;
 use kairos_core::binance::fast::Symbol;
 use kairos_core::binance::types::{OrderType, Side, TimeInForce};
 use kairos_core::drive::live::{
-    LiveConfig, LiveDriver, LiveStatus, NoSink, OrderCommand, OrderConfig, OrderCounters,
-    OrderSender, WS_API_PATH,
+    LiveDriver, LiveStatus, NoSink, OrderCommand, OrderCounters, OrderSender, WS_API_PATH,
 };
 use kairos_core::engine::NoopDecide;
 use kairos_core::feed::backoff::BackoffConfig;
 use kairos_core::num::{Amount, Price, Qty, Wide};
 use kairos_core::orders::gateway::{GatewayStats, OrderIntent};
 use kairos_core::orders::{ClientId, ClientIdGen, Status};
-use kairos_core::portfolio::Balance;
-use kairos_core::sim::api::{DEFAULT_API_KEY, DEFAULT_API_SECRET};
-use kairos_core::sim::{CaptureFormat, Sim, SimConfig, SimSource, SimStats, WsApiRequest};
+use kairos_core::sim::{Sim, SimConfig, SimStats, WsApiRequest};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 mod paper_common;
-use paper_common::{asset, capture, now_ms, wait_for, TICK};
+use paper_common::{asset, btcusdt_feed, default_orders, now_ms, sim_config, wait_for, TICK};
 
 /// A marketable BTCUSDT limit order: a buy 0.1 % through the ask, a sell
 /// 0.1 % through the bid.
@@ -103,37 +99,12 @@ fn run_with(
         + Send
         + 'static,
 ) -> Run {
-    let mut cfg = SimConfig::new(SimSource::Capture {
-        path: capture(),
-        format: CaptureFormat::Hftbacktest,
-    });
-    cfg.speed = 15.0;
-    cfg.looped = true;
+    let mut cfg = sim_config();
     tweak(&mut cfg);
     let sim = Arc::new(Sim::start(cfg).expect("sim starts"));
     sim.set_ws_api_down(true);
-    let live = LiveConfig::new(
-        sim.ws_url(),
-        sim.rest_url(),
-        &["BTCUSDT"],
-        &["depth@100ms", "bookTicker", "trade"],
-    );
-    let mut orders = OrderConfig::new(
-        &format!("{}{WS_API_PATH}", sim.ws_url()),
-        Credentials::hmac(DEFAULT_API_KEY, DEFAULT_API_SECRET),
-    );
-    orders.pairs = vec![(
-        Symbol::new(b"BTCUSDT").unwrap(),
-        asset("BTC"),
-        asset("USDT"),
-    )];
-    orders.balances = vec![(
-        asset("USDT"),
-        Balance {
-            free: Wide::from_int(10_000).unwrap(),
-            locked: Wide::ZERO,
-        },
-    )];
+    let live = btcusdt_feed(&sim);
+    let mut orders = default_orders(&sim, WS_API_PATH);
     // Short reconnect delays: the WS-API comes back within the test.
     orders.reconnect = BackoffConfig {
         base: Duration::from_millis(50),

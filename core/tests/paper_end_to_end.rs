@@ -9,15 +9,14 @@ use kairos_core::binance::fast::Symbol;
 use kairos_core::binance::rest::decode_account;
 use kairos_core::binance::types::{OrderType, Side, TimeInForce};
 use kairos_core::drive::live::{
-    LiveConfig, LiveDriver, LiveStatus, NoSink, OrderCommand, OrderConfig, OrderSender, WS_API_PATH,
+    LiveDriver, LiveStatus, NoSink, OrderCommand, OrderSender, WS_API_PATH,
 };
 use kairos_core::engine::NoopDecide;
 use kairos_core::num::{Amount, Price, Qty, Wide};
 use kairos_core::orders::gateway::OrderIntent;
 use kairos_core::orders::{ClientId, ClientIdGen, Status};
-use kairos_core::portfolio::Balance;
 use kairos_core::sim::api::{DEFAULT_API_KEY, DEFAULT_API_SECRET};
-use kairos_core::sim::{CaptureFormat, Sim, SimConfig, SimSource};
+use kairos_core::sim::Sim;
 use serde_json::{json, Value};
 use std::io::BufRead;
 use std::net::TcpStream;
@@ -27,7 +26,9 @@ use std::time::Duration;
 use tungstenite::{Message, WebSocket};
 
 mod paper_common;
-use paper_common::{asset, capture, now_ms, wait_for, TICK, WAIT};
+use paper_common::{
+    asset, btcusdt, btcusdt_feed, capture, now_ms, orders_config, sim_config, wait_for, TICK, WAIT,
+};
 
 /// The capture's trade prices, sorted.
 fn trade_prices() -> Vec<Price> {
@@ -194,39 +195,15 @@ fn trade(status: &LiveStatus, tx: &mut OrderSender, lowest: Price, median: Price
 fn orders_portfolio_paper_driver_against_the_sim_end_to_end() {
     let prices = trade_prices();
     let (lowest, median) = (prices[0], prices[prices.len() / 2]);
-    let mut cfg = SimConfig::new(SimSource::Capture {
-        path: capture(),
-        format: CaptureFormat::Hftbacktest,
-    });
-    cfg.speed = 15.0;
-    cfg.looped = true;
-    let sim = Sim::start(cfg).expect("sim starts");
+    let sim = Sim::start(sim_config()).expect("sim starts");
     let start = sim_account(&sim);
     let usdt0 = wide(start.balance("USDT").unwrap().free);
     assert_eq!(usdt0, Wide::from_int(10_000).unwrap());
 
-    let live = LiveConfig::new(
-        sim.ws_url(),
-        sim.rest_url(),
-        &["BTCUSDT"],
-        &["depth@100ms", "bookTicker", "trade"],
-    );
-    let mut orders = OrderConfig::new(
-        &format!("{}{WS_API_PATH}", sim.ws_url()),
-        Credentials::hmac(DEFAULT_API_KEY, DEFAULT_API_SECRET),
-    );
-    orders.pairs = vec![(
-        Symbol::new(b"BTCUSDT").unwrap(),
-        asset("BTC"),
-        asset("USDT"),
-    )];
-    orders.balances = vec![(
-        asset("USDT"),
-        Balance {
-            free: usdt0,
-            locked: Wide::ZERO,
-        },
-    )];
+    let live = btcusdt_feed(&sim);
+    let creds = Credentials::hmac(DEFAULT_API_KEY, DEFAULT_API_SECRET);
+    let mut orders = orders_config(&sim, WS_API_PATH, creds, usdt0);
+    orders.pairs = vec![(btcusdt(), asset("BTC"), asset("USDT"))];
     let status = Arc::new(LiveStatus::default());
     let mut driver = LiveDriver::new(live, NoopDecide, NoSink)
         .unwrap()

@@ -2,8 +2,13 @@
 //! sim` on loopback (orders, user data, engine intents, session logon).
 #![allow(dead_code)]
 
+use kairos_core::auth::Credentials;
 use kairos_core::binance::fast::Symbol;
-use kairos_core::portfolio::Asset;
+use kairos_core::drive::live::{LiveConfig, OrderConfig};
+use kairos_core::num::Wide;
+use kairos_core::portfolio::{Asset, Balance};
+use kairos_core::sim::api::{DEFAULT_API_KEY, DEFAULT_API_SECRET};
+use kairos_core::sim::{CaptureFormat, Sim, SimConfig, SimSource};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -46,4 +51,48 @@ pub fn wait_for(what: &str, f: impl Fn() -> bool) {
         assert!(t0.elapsed() < WAIT, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// The sim replaying [`CAPTURE`] at 15× speed, looped.
+pub fn sim_config() -> SimConfig {
+    let mut cfg = SimConfig::new(SimSource::Capture {
+        path: capture(),
+        format: CaptureFormat::Hftbacktest,
+    });
+    cfg.speed = 15.0;
+    cfg.looped = true;
+    cfg
+}
+
+/// The feed of BTCUSDT's depth diffs, bookTickers and trades from `sim`.
+pub fn btcusdt_feed(sim: &Sim) -> LiveConfig {
+    LiveConfig::new(
+        sim.ws_url(),
+        sim.rest_url(),
+        &["BTCUSDT"],
+        &["depth@100ms", "bookTicker", "trade"],
+    )
+}
+
+/// Orders through `sim`'s WS-API at `path`, signed with `creds`, starting
+/// with `usdt` USDT free (no pairs: add them where a test needs them).
+pub fn orders_config(sim: &Sim, path: &str, creds: Credentials, usdt: Wide) -> OrderConfig {
+    let mut orders = OrderConfig::new(&format!("{}{path}", sim.ws_url()), creds);
+    orders.balances = vec![(
+        asset("USDT"),
+        Balance {
+            free: usdt,
+            locked: Wide::ZERO,
+        },
+    )];
+    orders
+}
+
+/// [`orders_config`] with the sim's default API key, 10,000 USDT and the
+/// BTCUSDT pair.
+pub fn default_orders(sim: &Sim, path: &str) -> OrderConfig {
+    let creds = Credentials::hmac(DEFAULT_API_KEY, DEFAULT_API_SECRET);
+    let mut orders = orders_config(sim, path, creds, Wide::from_int(10_000).unwrap());
+    orders.pairs = vec![(btcusdt(), asset("BTC"), asset("USDT"))];
+    orders
 }
