@@ -7,12 +7,9 @@
 //! exchange's reason and is not sent again.
 
 use kairos_core::binance::types::{OrderType, Side, TimeInForce};
-use kairos_core::drive::live::{
-    LiveDriver, LiveStatus, NoSink, OrderCommand, OrderCounters, OrderSender, WS_API_PATH,
-};
-use kairos_core::engine::NoopDecide;
+use kairos_core::drive::live::{LiveStatus, OrderCommand, OrderCounters, OrderSender, WS_API_PATH};
 use kairos_core::limiter::LimiterStats;
-use kairos_core::num::{Price, Qty};
+use kairos_core::num::Price;
 use kairos_core::orders::gateway::{GatewayStats, OrderIntent, STOP_ID_SUFFIX};
 use kairos_core::orders::{ClientId, ClientIdGen, Status};
 use kairos_core::sim::api::ORDERS_PER_10S;
@@ -24,7 +21,8 @@ use std::time::{Duration, Instant};
 
 mod paper_common;
 use paper_common::{
-    btcusdt, btcusdt_feed, default_orders, now_ms, sim_config, wait_for, TICK, WAIT,
+    btcusdt_feed, btcusdt_limit, default_orders, noop_driver, now_ms, sim_config, wait_for, TICK,
+    WAIT,
 };
 
 /// Order intents in the burst.
@@ -47,19 +45,7 @@ fn below_bid(
     tif: TimeInForce,
 ) -> OrderIntent {
     let bid = status.best_bid_units.load(Ordering::Relaxed) as i64;
-    let units = (bid - bid * below_pct / 100) / TICK * TICK;
-    OrderIntent {
-        client_id: cid,
-        symbol: btcusdt(),
-        side: Side::Buy,
-        order_type: OrderType::Limit,
-        time_in_force: Some(tif),
-        qty: Qty::parse(qty).unwrap(),
-        price: Price::from_units(units).unwrap(),
-        stop: None,
-        price_places: 2,
-        qty_places: 5,
-    }
+    btcusdt_limit(cid, Side::Buy, tif, qty, bid - bid * below_pct / 100)
 }
 
 /// What a run leaves for the assertions.
@@ -99,12 +85,7 @@ fn run_with<R: Send + 'static>(
     let sim = Arc::new(Sim::start(cfg).expect("sim starts"));
     let live = btcusdt_feed(&sim);
     let orders = default_orders(&sim, ws_api_path);
-    let status = Arc::new(LiveStatus::default());
-    let mut driver = LiveDriver::new(live, NoopDecide, NoSink)
-        .unwrap()
-        .with_orders(orders)
-        .unwrap()
-        .with_status(status.clone());
+    let (mut driver, status) = noop_driver(live, orders);
     let mut tx = driver.orders().unwrap();
     let stop = driver.stop_flag();
     let s = sim.clone();

@@ -5,23 +5,20 @@
 //! Either way orders fill and the portfolio equals the sim's account.
 
 use kairos_core::auth::{base64, Credentials};
-use kairos_core::binance::fast::Symbol;
-use kairos_core::binance::types::{OrderType, Side, TimeInForce};
-use kairos_core::drive::live::{
-    LiveDriver, LiveStatus, NoSink, OrderCommand, OrderCounters, WS_API_PATH,
-};
-use kairos_core::engine::NoopDecide;
-use kairos_core::num::{Price, Qty, Wide};
-use kairos_core::orders::gateway::OrderIntent;
+use kairos_core::binance::types::{Side, TimeInForce};
+use kairos_core::drive::live::{OrderCommand, OrderCounters, WS_API_PATH};
+use kairos_core::num::Wide;
 use kairos_core::orders::{ClientIdGen, Status};
 use kairos_core::sim::api::{DEFAULT_API_KEY, DEFAULT_API_SECRET};
 use kairos_core::sim::{Sim, SimAccount};
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 mod paper_common;
-use paper_common::{asset, btcusdt_feed, orders_config, sim_config, wait_for, TICK};
+use paper_common::{
+    asset, btcusdt_feed, btcusdt_limit, noop_driver, now_ms, orders_config, sim_config, wait_for,
+    TICK,
+};
 
 const ED_KEY: &str = "kairos-sim-ed25519";
 
@@ -42,12 +39,7 @@ fn run(creds: Credentials, account: SimAccount) -> Run {
     let sim = Sim::start(cfg).expect("sim starts");
     let live = btcusdt_feed(&sim);
     let orders = orders_config(&sim, WS_API_PATH, creds, Wide::from_int(10_000).unwrap());
-    let status = Arc::new(LiveStatus::default());
-    let mut driver = LiveDriver::new(live, NoopDecide, NoSink)
-        .unwrap()
-        .with_orders(orders)
-        .unwrap()
-        .with_status(status.clone());
+    let (mut driver, status) = noop_driver(live, orders);
     let mut tx = driver.orders().unwrap();
     let stop = driver.stop_flag();
     let trader = std::thread::spawn(move || {
@@ -56,24 +48,17 @@ fn run(creds: Credentials, account: SimAccount) -> Run {
                 status.best_ask_units.load(Ordering::Relaxed) > 0
                     && status.user_data_ws_api.load(Ordering::Relaxed)
             });
-            let ms = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_millis() as u64;
-            let cid = ClientIdGen::new("ed", ms).unwrap().next_id();
+            let cid = ClientIdGen::new("ed", now_ms()).unwrap().next_id();
             let ask = status.best_ask_units.load(Ordering::Relaxed) as i64;
-            assert!(tx.send(OrderCommand::Place(OrderIntent {
-                client_id: cid,
-                symbol: Symbol::new(b"BTCUSDT").unwrap(),
-                side: Side::Buy,
-                order_type: OrderType::Limit,
-                time_in_force: Some(TimeInForce::Gtc),
-                qty: Qty::parse("0.002").unwrap(),
-                price: Price::from_units((ask + ask / 1000) / TICK * TICK + TICK).unwrap(),
-                stop: None,
-                price_places: 2,
-                qty_places: 5,
-            })));
+            // A tick above 0.1 % through the ask, rounded down to the tick.
+            let units = ask + ask / 1000 + TICK;
+            assert!(tx.send(OrderCommand::Place(btcusdt_limit(
+                cid,
+                Side::Buy,
+                TimeInForce::Gtc,
+                "0.002",
+                units
+            ))));
             wait_for("the buy to fill", || {
                 status.orders_final.load(Ordering::Relaxed) >= 1
             });

@@ -7,13 +7,10 @@
 //! own account at the end of each.
 
 use kairos_core::binance::fast::Symbol;
-use kairos_core::binance::types::{OrderType, Side, TimeInForce};
-use kairos_core::drive::live::{
-    LiveDriver, LiveStatus, NoSink, OrderCommand, OrderCounters, OrderSender, WS_API_PATH,
-};
-use kairos_core::engine::NoopDecide;
+use kairos_core::binance::types::{Side, TimeInForce};
+use kairos_core::drive::live::{LiveStatus, OrderCommand, OrderCounters, OrderSender, WS_API_PATH};
 use kairos_core::feed::backoff::BackoffConfig;
-use kairos_core::num::{Amount, Price, Qty, Wide};
+use kairos_core::num::{Amount, Price, Wide};
 use kairos_core::orders::gateway::{GatewayStats, OrderIntent};
 use kairos_core::orders::{ClientId, ClientIdGen, Status};
 use kairos_core::sim::{Sim, SimConfig, SimStats, WsApiRequest};
@@ -22,7 +19,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod paper_common;
-use paper_common::{asset, btcusdt_feed, default_orders, now_ms, sim_config, wait_for, TICK};
+use paper_common::{
+    asset, btcusdt_feed, btcusdt_limit, default_orders, noop_driver, now_ms, sim_config, wait_for,
+    TICK,
+};
 
 /// A marketable BTCUSDT limit order: a buy 0.1 % through the ask, a sell
 /// 0.1 % through the bid.
@@ -37,18 +37,7 @@ fn marketable(status: &LiveStatus, cid: ClientId, side: Side, qty: &str) -> Orde
             bid - bid / 1000
         }
     };
-    OrderIntent {
-        client_id: cid,
-        symbol: Symbol::new(b"BTCUSDT").unwrap(),
-        side,
-        order_type: OrderType::Limit,
-        time_in_force: Some(TimeInForce::Gtc),
-        qty: Qty::parse(qty).unwrap(),
-        price: Price::from_units(units / TICK * TICK).unwrap(),
-        stop: None,
-        price_places: 2,
-        qty_places: 5,
-    }
+    btcusdt_limit(cid, side, TimeInForce::Gtc, qty, units)
 }
 
 /// Places `intent` and waits until `n` orders are final.
@@ -112,12 +101,7 @@ fn run_with(
         reset_after_healthy: Duration::from_secs(5),
     };
     orders.listen_key_overlap = overlap;
-    let status = Arc::new(LiveStatus::default());
-    let mut driver = LiveDriver::new(live, NoopDecide, NoSink)
-        .unwrap()
-        .with_orders(orders)
-        .unwrap()
-        .with_status(status.clone());
+    let (mut driver, status) = noop_driver(live, orders);
     let mut tx = driver.orders().unwrap();
     let stop = driver.stop_flag();
     let s = sim.clone();

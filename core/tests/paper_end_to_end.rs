@@ -7,11 +7,8 @@
 use kairos_core::auth::{query, Credentials};
 use kairos_core::binance::fast::Symbol;
 use kairos_core::binance::rest::decode_account;
-use kairos_core::binance::types::{OrderType, Side, TimeInForce};
-use kairos_core::drive::live::{
-    LiveDriver, LiveStatus, NoSink, OrderCommand, OrderSender, WS_API_PATH,
-};
-use kairos_core::engine::NoopDecide;
+use kairos_core::binance::types::{Side, TimeInForce};
+use kairos_core::drive::live::{LiveStatus, OrderCommand, OrderSender, WS_API_PATH};
 use kairos_core::num::{Amount, Price, Qty, Wide};
 use kairos_core::orders::gateway::OrderIntent;
 use kairos_core::orders::{ClientId, ClientIdGen, Status};
@@ -21,13 +18,13 @@ use serde_json::{json, Value};
 use std::io::BufRead;
 use std::net::TcpStream;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::time::Duration;
 use tungstenite::{Message, WebSocket};
 
 mod paper_common;
 use paper_common::{
-    asset, btcusdt, btcusdt_feed, capture, now_ms, orders_config, sim_config, wait_for, TICK, WAIT,
+    asset, btcusdt, btcusdt_feed, btcusdt_limit, capture, noop_driver, now_ms, orders_config,
+    sim_config, wait_for, TICK, WAIT,
 };
 
 /// The capture's trade prices, sorted.
@@ -82,18 +79,7 @@ fn wide(a: Amount) -> Wide {
 }
 
 fn limit(cid: ClientId, side: Side, qty: &str, price_units: i64) -> OrderIntent {
-    OrderIntent {
-        client_id: cid,
-        symbol: Symbol::new(b"BTCUSDT").unwrap(),
-        side,
-        order_type: OrderType::Limit,
-        time_in_force: Some(TimeInForce::Gtc),
-        qty: Qty::parse(qty).unwrap(),
-        price: Price::from_units(price_units / TICK * TICK).unwrap(),
-        stop: None,
-        price_places: 2,
-        qty_places: 5,
-    }
+    btcusdt_limit(cid, side, TimeInForce::Gtc, qty, price_units)
 }
 
 /// What the order thread placed.
@@ -204,12 +190,7 @@ fn orders_portfolio_paper_driver_against_the_sim_end_to_end() {
     let creds = Credentials::hmac(DEFAULT_API_KEY, DEFAULT_API_SECRET);
     let mut orders = orders_config(&sim, WS_API_PATH, creds, usdt0);
     orders.pairs = vec![(btcusdt(), asset("BTC"), asset("USDT"))];
-    let status = Arc::new(LiveStatus::default());
-    let mut driver = LiveDriver::new(live, NoopDecide, NoSink)
-        .unwrap()
-        .with_orders(orders)
-        .unwrap()
-        .with_status(status.clone());
+    let (mut driver, status) = noop_driver(live, orders);
     let mut tx = driver.orders().unwrap();
     let stop = driver.stop_flag();
     let trader = std::thread::spawn(move || {

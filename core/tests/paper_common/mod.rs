@@ -4,12 +4,17 @@
 
 use kairos_core::auth::Credentials;
 use kairos_core::binance::fast::Symbol;
-use kairos_core::drive::live::{LiveConfig, OrderConfig};
-use kairos_core::num::Wide;
+use kairos_core::binance::types::{OrderType, Side, TimeInForce};
+use kairos_core::drive::live::{LiveConfig, LiveDriver, LiveStatus, NoSink, OrderConfig};
+use kairos_core::engine::NoopDecide;
+use kairos_core::num::{Price, Qty, Wide};
+use kairos_core::orders::gateway::OrderIntent;
+use kairos_core::orders::ClientId;
 use kairos_core::portfolio::{Asset, Balance};
 use kairos_core::sim::api::{DEFAULT_API_KEY, DEFAULT_API_SECRET};
 use kairos_core::sim::{CaptureFormat, Sim, SimConfig, SimSource};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Longest any wait may take (a loaded 2-core machine).
@@ -95,4 +100,42 @@ pub fn default_orders(sim: &Sim, path: &str) -> OrderConfig {
     let mut orders = orders_config(sim, path, creds, Wide::from_int(10_000).unwrap());
     orders.pairs = vec![(btcusdt(), asset("BTC"), asset("USDT"))];
     orders
+}
+
+/// A paper driver with the no-op decision stage and the given feed and
+/// orders, and the status it publishes.
+pub fn noop_driver(
+    live: LiveConfig,
+    orders: OrderConfig,
+) -> (LiveDriver<NoopDecide, NoSink>, Arc<LiveStatus>) {
+    let status = Arc::new(LiveStatus::default());
+    let driver = LiveDriver::new(live, NoopDecide, NoSink)
+        .unwrap()
+        .with_orders(orders)
+        .unwrap()
+        .with_status(status.clone());
+    (driver, status)
+}
+
+/// A BTCUSDT limit order (BTCUSDT's price and quantity places), its price
+/// `units` (10⁻⁸) rounded down to the tick.
+pub fn btcusdt_limit(
+    client_id: ClientId,
+    side: Side,
+    tif: TimeInForce,
+    qty: &str,
+    units: i64,
+) -> OrderIntent {
+    OrderIntent {
+        client_id,
+        symbol: btcusdt(),
+        side,
+        order_type: OrderType::Limit,
+        time_in_force: Some(tif),
+        qty: Qty::parse(qty).unwrap(),
+        price: Price::from_units(units / TICK * TICK).unwrap(),
+        stop: None,
+        price_places: 2,
+        qty_places: 5,
+    }
 }
