@@ -475,6 +475,19 @@ fn orders_cancel_replace_and_user_events_in_order() {
     sim.shutdown();
 }
 
+/// `method` (`PUT`: keepalive, `DELETE`: close) on the listen key `key`,
+/// with the sim's default API key: (status, body).
+fn listen_key_call(sim: &Sim, method: &str, key: &str) -> (u16, Value) {
+    let (st, _, v) = http(
+        sim,
+        method,
+        &format!("{UDS}?listenKey={key}"),
+        "",
+        DEFAULT_API_KEY,
+    );
+    (st, v)
+}
+
 /// A raw HTTP/1.1 request; returns (status, headers lower-cased, body).
 fn http(
     sim: &Sim,
@@ -654,13 +667,7 @@ fn orders_listen_key_endpoints_answer_as_binance_and_stream_the_accounts_events(
     );
     assert_eq!((st, v["code"].as_i64()), (400, Some(-1125)), "{v}");
     assert_eq!(v["msg"], "This listenKey does not exist.");
-    let (st, _, v) = http(
-        &sim,
-        "PUT",
-        &format!("{UDS}?listenKey={key}"),
-        "",
-        DEFAULT_API_KEY,
-    );
+    let (st, v) = listen_key_call(&sim, "PUT", &key);
     assert_eq!((st, v.clone()), (200, json!({})));
 
     // The stream carries the account's events, bare; the combined form
@@ -700,21 +707,9 @@ fn orders_listen_key_endpoints_answer_as_binance_and_stream_the_accounts_events(
 
     // Closed: a keepalive is -1125, a new connection is refused, a POST
     // makes a new key.
-    let (st, _, v) = http(
-        &sim,
-        "DELETE",
-        &format!("{UDS}?listenKey={key}"),
-        "",
-        DEFAULT_API_KEY,
-    );
+    let (st, v) = listen_key_call(&sim, "DELETE", &key);
     assert_eq!((st, v.clone()), (200, json!({})));
-    let (st, _, v) = http(
-        &sim,
-        "PUT",
-        &format!("{UDS}?listenKey={key}"),
-        "",
-        DEFAULT_API_KEY,
-    );
+    let (st, v) = listen_key_call(&sim, "PUT", &key);
     assert_eq!((st, v["code"].as_i64()), (400, Some(-1125)), "{v}");
     let url = format!("{}/ws/{key}", sim.ws_url());
     let tcp = TcpStream::connect(sim.ws_url().trim_start_matches("ws://")).unwrap();
@@ -759,13 +754,7 @@ fn orders_listen_key_expires_after_its_validity_with_listen_key_expired() {
     assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
     // Gone: a keepalive is -1125, and the account's events no longer reach
     // the stream.
-    let (st, _, v) = http(
-        &sim,
-        "PUT",
-        &format!("{UDS}?listenKey={key}"),
-        "",
-        DEFAULT_API_KEY,
-    );
+    let (st, v) = listen_key_call(&sim, "PUT", &key);
     assert_eq!((st, v["code"].as_i64()), (400, Some(-1125)), "{v}");
     let mut c = Client::new(&sim);
     let v = c.call(

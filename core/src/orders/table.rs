@@ -402,38 +402,36 @@ impl OrderTable {
     pub fn accept_queried(&mut self, symbol: &str, client_id: &str) -> bool {
         self.clock += 1;
         let clock = self.clock;
-        let found = self
-            .slots
+        let Some(o) = self.newest_mut(symbol, client_id) else {
+            return false;
+        };
+        if o.status != Status::Submitted {
+            return false;
+        }
+        let Ok(to) = transition(o.status, Event::Accepted) else {
+            return false;
+        };
+        o.status = to;
+        o.touched = clock;
+        self.stats.applied += 1;
+        true
+    }
+
+    /// The order with this client id on this symbol (the newest if reused),
+    /// to change.
+    fn newest_mut(&mut self, symbol: &str, client_id: &str) -> Option<&mut Order> {
+        self.slots
             .iter_mut()
             .flatten()
             .filter(|o| o.symbol.eq_str(symbol) && o.client_id.eq_str(client_id))
-            .max_by_key(|o| o.touched);
-        match found {
-            Some(o) if o.status == Status::Submitted => match transition(o.status, Event::Accepted)
-            {
-                Ok(to) => {
-                    o.status = to;
-                    o.touched = clock;
-                    self.stats.applied += 1;
-                    true
-                }
-                Err(_) => false,
-            },
-            _ => false,
-        }
+            .max_by_key(|o| o.touched)
     }
 
     /// Records the exchange's order id of a submitted order from a place
     /// acknowledgement or a status query (before any executionReport named
     /// it). Returns whether the order was found.
     pub fn set_order_id(&mut self, symbol: &str, client_id: &str, order_id: u64) -> bool {
-        let found = self
-            .slots
-            .iter_mut()
-            .flatten()
-            .filter(|o| o.symbol.eq_str(symbol) && o.client_id.eq_str(client_id))
-            .max_by_key(|o| o.touched);
-        match found {
+        match self.newest_mut(symbol, client_id) {
             Some(o) => {
                 o.order_id.get_or_insert(order_id);
                 true
@@ -476,13 +474,7 @@ impl OrderTable {
     /// Flags the order for reconciliation (an audit found the exchange
     /// ahead of its reports); `false` when it is not in the table.
     pub fn mark_needs_reconcile(&mut self, symbol: &str, client_id: &str) -> bool {
-        let found = self
-            .slots
-            .iter_mut()
-            .flatten()
-            .filter(|o| o.symbol.eq_str(symbol) && o.client_id.eq_str(client_id))
-            .max_by_key(|o| o.touched);
-        match found {
+        match self.newest_mut(symbol, client_id) {
             Some(o) => {
                 o.needs_reconcile = true;
                 true
